@@ -1,0 +1,194 @@
+"""`coprod-bot`: run the bot, the demo, migrations, role grants and ledger checks.
+
+Operator mistakes (a bad config key, a missing token, a database that does not answer)
+end with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config, require_token
+from bot.db.session import DatabaseUrlError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "action"):
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # An explicitly named file must exist; the default config.toml is optional, so the
+    # bot also runs from environment variables alone.
+    config_given = getattr(args, "config", None) is not None
+    config_path = Path(args.config) if config_given else Path("config.toml")
+    try:
+        config = load_config(config_path, require_file=config_given)
+        return asyncio.run(args.action(config, args))
+    except (ConfigError, DatabaseUrlError) as error:
+        print(f"coprod-bot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseUnavailable as error:
+        print(f"coprod-bot: database.url: cannot connect ({error})", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 0
+
+
+class DatabaseUnavailable(Exception):
+    pass
+
+
+async def _with_services(config: Config, work: Callable[..., Awaitable[int]], **kwargs: object) -> int:
+    from bot.runtime import prepare
+
+    try:
+        services = await prepare(config)
+    except (OSError, ConnectionError) as error:
+        raise DatabaseUnavailable(error.strerror or str(error)) from None
+    except Exception as error:
+        if type(error).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3")):
+            raise DatabaseUnavailable(str(error).splitlines()[0][:200]) from None
+        raise
+    try:
+        return await work(services, **kwargs)
+    finally:
+        await services.db.dispose()
+
+
+# --------------------------------------------------------------------------- actions
+
+
+async def _run(config: Config, args: argparse.Namespace) -> int:
+    require_token(config)
+
+    async def serve(services) -> int:  # noqa: ANN001
+        from bot.runtime import start_polling, stop
+
+        application = await start_polling(services)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        print(f"coprod-bot is running (database {services.db.dialect}); press Ctrl+C to stop.")
+        await stopping.wait()
+        await stop(application)
+        return 0
+
+    return await _with_services(config, serve)
+
+
+async def _demo(config: Config, args: argparse.Namespace) -> int:
+    from bot.demo.terminal import run_demo
+
+    return await run_demo(database_path=args.database, script=args.script)
+
+
+async def _db_upgrade(config: Config, args: argparse.Namespace) -> int:
+    async def report(services) -> int:  # noqa: ANN001
+        from bot.db.migrate import current_revision
+
+        print(f"database is at revision {await current_revision(services.db)}")
+        return 0
+
+    return await _with_services(config, report)
+
+
+async def _grant(config: Config, args: argparse.Namespace) -> int:
+    from bot.db.models import Role
+    from bot.services.members import GrantOutcome
+
+    async def change(services) -> int:  # noqa: ANN001
+        method = services.members.grant if args.command == "grant" else services.members.revoke
+        outcome = await method(actor_member_id=None, role=Role(args.role), telegram_user_id=args.telegram_user_id,
+                               organisation_slug=args.organisation)
+        messages = {
+            GrantOutcome.GRANTED: "granted", GrantOutcome.REVOKED: "revoked",
+            GrantOutcome.ALREADY_HELD: "already held; nothing changed",
+            GrantOutcome.NOT_HELD: "not held; nothing changed",
+            GrantOutcome.UNKNOWN_MEMBER: "no registered member has that Telegram user id (they must /start first)",
+            GrantOutcome.UNKNOWN_ORGANISATION: f"no organisation with slug {args.organisation!r}",
+            GrantOutcome.ORGANISATION_REQUIRED: f"--organisation SLUG is required for {args.role}",
+            GrantOutcome.ORGANISATION_NOT_ALLOWED: "admin is not tied to an organisation; drop --organisation",
+        }
+        ok = outcome in (GrantOutcome.GRANTED, GrantOutcome.REVOKED, GrantOutcome.ALREADY_HELD, GrantOutcome.NOT_HELD)
+        print(f"{args.command} {args.role} {args.telegram_user_id}: {messages.get(outcome, outcome.value)}",
+              file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else EXIT_USAGE
+
+    return await _with_services(config, change)
+
+
+async def _ledger_check(config: Config, args: argparse.Namespace) -> int:
+    async def check(services) -> int:  # noqa: ANN001
+        from bot.services.ledger import Ledger
+
+        async with services.db.transaction() as session:
+            violations = await Ledger(config.ledger).check(session)
+        for violation in violations:
+            print(f"VIOLATION: {violation}")
+        print("ledger check: " + ("ok" if not violations else f"{len(violations)} violation(s)"))
+        return 0 if not violations else EXIT_FAILED
+
+    return await _with_services(config, check)
+
+
+async def _i18n(config: Config, args: argparse.Namespace) -> int:
+    from bot.i18n_tools import update_catalogues
+
+    return update_catalogues(check_only=args.check)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coprod-bot", description="A bilingual timebank bot for Telegram.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=None, help="configuration file (default: config.toml if present)")
+    common.add_argument("--verbose", "-v", action="store_true", help="log more")
+    commands = parser.add_subparsers(title="commands")
+
+    run = commands.add_parser("run", parents=[common], help="run the bot against Telegram (long polling)")
+    run.set_defaults(action=_run)
+
+    demo = commands.add_parser("demo", parents=[common], help="a local demo: emulator, bot and a terminal chat")
+    demo.add_argument("--database", default=None, help="SQLite file for the demo (default: a fresh temporary one)")
+    demo.add_argument("--script", default=None, help="read the chat from this file instead of the keyboard")
+    demo.set_defaults(action=_demo)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(title="db commands")
+    db_upgrade = db.add_parser("upgrade", parents=[common], help="apply migrations")
+    db_upgrade.set_defaults(action=_db_upgrade)
+
+    for name in ("grant", "revoke"):
+        grant = commands.add_parser(name, parents=[common], help=f"{name} a role")
+        grant.add_argument("role", choices=["coordinator", "staff", "partner", "admin"])
+        grant.add_argument("telegram_user_id", type=int)
+        grant.add_argument("--organisation", default=None, help="organisation slug (all roles but admin)")
+        grant.set_defaults(action=_grant, command=name)
+
+    ledger = commands.add_parser("ledger", help="ledger tools").add_subparsers(title="ledger commands")
+    check = ledger.add_parser("check", parents=[common], help="verify every ledger invariant")
+    check.set_defaults(action=_ledger_check)
+
+    i18n = commands.add_parser("i18n", parents=[common],
+                               help="extract strings, update the en and cy catalogues, compile them")
+    i18n.add_argument("--check", action="store_true", help="only report drift; change nothing")
+    i18n.set_defaults(action=_i18n)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

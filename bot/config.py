@@ -1,0 +1,232 @@
+"""Configuration: a TOML file, built-in defaults, and COPROD_* environment overrides.
+
+A wrong or missing key must produce one clear line naming the key, never a
+traceback, because the people who start this bot are often volunteers
+following a README, not Python developers.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.db.models import OrganisationKind
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the operator: '<key>: <what is wrong>'."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramConfig(_Strict):
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str = ""  # filled from getMe when empty; used for deep links
+
+
+class DatabaseConfig(_Strict):
+    url: str = "sqlite+aiosqlite:///coprod.db"
+    echo: bool = False
+
+
+class SchemeConfig(_Strict):
+    name: str = "Cardiff Time Credits"
+    timezone: str = "Europe/London"
+    default_language: str = "cy"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in ("cy", "en"):
+            raise ValueError("must be 'cy' or 'en'")
+        return value
+
+
+class Neighbourhood(_Strict):
+    slug: Slug
+    name_en: str = Field(min_length=1)
+    name_cy: str = Field(min_length=1)
+
+
+class Organisation(_Strict):
+    slug: Slug
+    kind: OrganisationKind
+    name_en: str = Field(min_length=1)
+    name_cy: str = Field(min_length=1)
+    neighbourhood: str | None = None
+
+
+class ActivityType(_Strict):
+    slug: Slug
+    name_en: str = Field(min_length=1)
+    name_cy: str = Field(min_length=1)
+    requires_dbs: bool = False
+    replaces_reduced_service: bool = False
+
+
+class LedgerConfig(_Strict):
+    # The lowest balance, in minutes, each kind of account may reach. 0 means no overdraft.
+    member_floor_minutes: int = Field(default=0, le=0)
+    group_floor_minutes: int = Field(default=0, le=0)
+    organisation_floor_minutes: int = Field(default=0, le=0)
+
+
+class HoursConfig(_Strict):
+    # How far back a member may log hours, in days.
+    log_window_days: int = Field(default=60, ge=1, le=366)
+
+
+class SpendingConfig(_Strict):
+    voucher_valid_days: int = Field(default=30, ge=1, le=366)
+
+
+class ShiftsConfig(_Strict):
+    dbs_valid_years: int = Field(default=3, ge=1, le=10)
+    late_cancellation_hours: int = Field(default=24, ge=0, le=168)
+    reminder_hours_before: int = Field(default=24, ge=1, le=168)
+    page_size: int = Field(default=5, ge=1, le=10)
+
+
+class AdminsConfig(_Strict):
+    telegram_user_ids: list[int] = Field(default_factory=list)
+
+
+class Config(_Strict):
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    scheme: SchemeConfig = SchemeConfig()
+    admins: AdminsConfig = AdminsConfig()
+    ledger: LedgerConfig = LedgerConfig()
+    hours: HoursConfig = HoursConfig()
+    spending: SpendingConfig = SpendingConfig()
+    shifts: ShiftsConfig = ShiftsConfig()
+    neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
+    organisations: list[Organisation] = Field(default_factory=list)
+    activity_types: list[ActivityType] = Field(default_factory=list)
+
+    @field_validator("organisations")
+    @classmethod
+    def _unique_organisations(cls, value: list[Organisation]) -> list[Organisation]:
+        _require_unique([o.slug for o in value])
+        return value
+
+    @field_validator("neighbourhoods")
+    @classmethod
+    def _unique_neighbourhoods(cls, value: list[Neighbourhood]) -> list[Neighbourhood]:
+        _require_unique([n.slug for n in value])
+        return value
+
+    @field_validator("activity_types")
+    @classmethod
+    def _unique_activity_types(cls, value: list[ActivityType]) -> list[ActivityType]:
+        _require_unique([a.slug for a in value])
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.scheme.timezone)
+
+    def check_references(self) -> None:
+        """Organisations may name a neighbourhood; it must be one of ours."""
+        known = {n.slug for n in self.neighbourhoods}
+        for index, organisation in enumerate(self.organisations):
+            if organisation.neighbourhood is not None and organisation.neighbourhood not in known:
+                raise ConfigError(
+                    f"organisations[{index}].neighbourhood: {organisation.neighbourhood!r} "
+                    "is not the slug of any [[neighbourhoods]] entry"
+                )
+
+
+def _require_unique(slugs: list[str]) -> None:
+    seen: set[str] = set()
+    for slug in slugs:
+        if slug in seen:
+            raise ValueError(f"slug {slug!r} appears twice")
+        seen.add(slug)
+
+
+# Environment variables that override one key each: the ones an operator sets in a
+# container or CI rather than in a file.
+ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
+    "COPROD_TELEGRAM_TOKEN": ("telegram", "token"),
+    "COPROD_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "COPROD_DATABASE_URL": ("database", "url"),
+    "COPROD_TIMEZONE": ("scheme", "timezone"),
+    "COPROD_DEFAULT_LANGUAGE": ("scheme", "default_language"),
+}
+
+
+def load_config(path: str | Path | None, *, environ: dict[str, str] | None = None,
+                require_file: bool = False) -> Config:
+    """Read the file (if any), apply the environment, validate. Raises ConfigError."""
+    environ = dict(os.environ) if environ is None else environ
+    raw: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        if file.exists():
+            try:
+                raw = tomllib.loads(file.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{file}: not valid TOML ({error})") from None
+            except OSError as error:
+                raise ConfigError(f"{file}: cannot be read ({error.strerror})") from None
+        elif require_file:
+            raise ConfigError(f"{file}: no such configuration file")
+    for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
+        if environ.get(variable):
+            raw.setdefault(section, {})
+            if not isinstance(raw[section], dict):
+                raise ConfigError(f"{section}: must be a table")
+            raw[section][key] = environ[variable]
+    if "COPROD_ADMIN_IDS" in environ and environ["COPROD_ADMIN_IDS"].strip():
+        try:
+            ids = [int(part) for part in environ["COPROD_ADMIN_IDS"].split(",") if part.strip()]
+        except ValueError:
+            raise ConfigError("COPROD_ADMIN_IDS: must be comma-separated Telegram user ids") from None
+        raw.setdefault("admins", {})["telegram_user_ids"] = ids
+    return parse_config(raw)
+
+
+def parse_config(raw: dict[str, Any]) -> Config:
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against config.example.toml)"
+        elif first["type"] == "missing":
+            message = "missing (see config.example.toml)"
+        raise ConfigError(f"{key}: {message}") from None
+    config.check_references()
+    return config
+
+
+def require_token(config: Config) -> None:
+    if not config.telegram.token.strip():
+        raise ConfigError(
+            "telegram.token: missing; create a bot with @BotFather and set it in the config "
+            "file or COPROD_TELEGRAM_TOKEN"
+        )

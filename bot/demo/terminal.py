@@ -1,0 +1,157 @@
+"""`coprod-bot demo`: the real bot, the local Telegram emulator and a terminal chat.
+
+Type as a member; press inline buttons by their number; `/as NAME` switches member.
+Everything runs on this machine: no Telegram account, no network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import TextIO
+
+from bot.clock import SystemClock
+from bot.config import parse_config
+from bot.demo.seed import PERSONAS, Persona, seed_demo
+from bot.emulator import BotMessage, EmulatedUser, TelegramEmulator
+from bot.runtime import prepare, start_polling, stop
+
+DEMO_CONFIG = Path(__file__).with_name("cardiff.toml")
+TOKEN = "424242:DEMO-TOKEN"
+QUIET_AFTER_SECONDS = 0.8
+
+HELP = """Commands of the demo itself:
+  /as NAME   switch member ({names})
+  /who       list the demo members
+  1, 2, ...  press the inline button with that number on the latest message
+  /quit      leave the demo
+Anything else is sent to the bot as that member (try /start, /help, /me)."""
+
+
+def render(message: BotMessage, speaker: str) -> str:
+    lines = [f"┌─ bot → {speaker}" + (" (edited)" if message.edited else "")]
+    if message.document is not None:
+        lines.append(f"│ 📎 {message.document.filename} ({message.document.size} bytes)")
+    if message.photo is not None:
+        lines.append(f"│ 🖼  picture ({len(message.photo)} bytes)")
+    lines.extend(f"│ {line}" for line in message.text.splitlines() or [""])
+    number = 1
+    for row in message.buttons:
+        cells = []
+        for button in row:
+            cells.append(f"[{number}] {button.text}" if button.callback_data else f"[{button.text} ↗ {button.url}]")
+            number += 1
+        lines.append("│ " + "   ".join(cells))
+    if message.reply_keyboard:
+        lines.append("│ menu: " + " | ".join(label for row in message.reply_keyboard for label in row))
+    lines.append("└─")
+    return "\n".join(lines)
+
+
+class DemoChat:
+    def __init__(self, emulator: TelegramEmulator, out: TextIO) -> None:
+        self.emulator = emulator
+        self.out = out
+        self.personas = {persona.key: persona for persona in PERSONAS}
+        self.users: dict[str, EmulatedUser] = {}
+        self.current = self.personas["ceri"]
+
+    def user(self, persona: Persona) -> EmulatedUser:
+        if persona.key not in self.users:
+            self.users[persona.key] = self.emulator.user(
+                user_id=persona.telegram_user_id, first_name=persona.name, language_code=persona.language)
+        return self.users[persona.key]
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def show_replies(self, persona: Persona) -> None:
+        user = self.user(persona)
+        while True:
+            try:
+                event = await user.next_event(timeout=QUIET_AFTER_SECONDS)
+            except (TimeoutError, asyncio.TimeoutError):
+                return
+            self.say(render(event, persona.name))
+
+    async def handle(self, line: str) -> bool:
+        """One line typed by the person at the terminal; False to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in ("/quit", "/exit"):
+            return False
+        if line == "/who":
+            for persona in PERSONAS:
+                mark = "→" if persona is self.current else " "
+                self.say(f" {mark} /as {persona.key:<9} {persona.name}: {persona.describe}")
+            return True
+        if line.startswith("/as"):
+            key = line[3:].strip().lower()
+            if key not in self.personas:
+                self.say(f"No demo member called {key!r}. Try /who.")
+                return True
+            self.current = self.personas[key]
+            self.say(f"— you are now {self.current.name} ({self.current.describe}) —")
+            await self.show_replies(self.current)  # anything the bot sent them meanwhile
+            return True
+        user = self.user(self.current)
+        self.say(f"{self.current.name}: {line}")
+        if line.isdigit():
+            try:
+                await user.press(int(line))
+            except (LookupError, ValueError, AssertionError) as error:
+                self.say(f"(no button {line} to press: {error})")
+                return True
+        else:
+            await user.send_text(line)
+        await self.show_replies(self.current)
+        return True
+
+
+async def run_demo(*, database_path: str | None = None, script: str | None = None,
+                   out: TextIO = sys.stdout) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="coprod-demo-") as scratch:
+        database = Path(database_path) if database_path else Path(scratch) / "demo.db"
+        emulator = TelegramEmulator(token=TOKEN, bot_username="coprod_demo_bot")
+        await emulator.start(host="127.0.0.1", port=0)
+        raw = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+        raw["telegram"] = {"token": TOKEN, "base_url": emulator.base_url, "bot_username": "coprod_demo_bot"}
+        raw["database"] = {"url": f"sqlite+aiosqlite:///{database}"}
+        services = await prepare(parse_config(raw), clock=SystemClock())
+        application = None
+        try:
+            await seed_demo(services)
+            application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
+            chat = DemoChat(emulator, out)
+            chat.say("coprod-bot demo: the real bot on a local Telegram emulator, with a fresh demo database.")
+            chat.say(HELP.format(names=", ".join(p.key for p in PERSONAS)))
+            chat.say(f"— you are {chat.current.name} ({chat.current.describe}) —")
+            lines = _script_lines(script) if script else None
+            while True:
+                if lines is not None:
+                    if not lines:
+                        break
+                    line = lines.pop(0)
+                else:
+                    try:
+                        line = await asyncio.to_thread(input, f"{chat.current.name}> ")
+                    except EOFError:
+                        break
+                if not await chat.handle(line):
+                    break
+        finally:
+            if application is not None:
+                await stop(application)
+            await services.db.dispose()
+            await emulator.stop()
+    return 0
+
+
+def _script_lines(path: str) -> list[str]:
+    return [line for line in Path(path).read_text(encoding="utf-8").splitlines() if not line.startswith("#")]

@@ -1,0 +1,134 @@
+"""Translations (gettext catalogues under locales/) and locale-aware formatting.
+
+The .po files are the source of truth and are compiled in memory when first used, so a
+checkout never runs with a stale .mo. `Translator` is what the handlers hold for one
+member: its `gettext`/`ngettext` are the names Babel extracts.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import html
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("cy", "en")  # Welsh first: the scheme treats Welsh no less favourably
+
+
+class Safe(str):
+    """Text that is already HTML (a rendered message), so it is not escaped again."""
+
+
+def escape_params(params: dict[str, object]) -> dict[str, object]:
+    """Every message goes out with parse_mode=HTML: a member's name such as "<Ceri>"
+    must arrive as text, not as a tag Telegram refuses."""
+    return {key: value if isinstance(value, Safe) or not isinstance(value, str)
+            else html.escape(value, quote=False) for key, value in params.items()}
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined; translated where it is shown."""
+    return message
+
+
+@cache
+def _catalogue(language: str) -> _gettext.GNUTranslations | _gettext.NullTranslations:
+    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def normalise_language(code: str | None, default: str) -> str:
+    """Telegram's language_code ('cy', 'cy-GB', 'en-US') to one we speak."""
+    if code:
+        base = code.split("-")[0].split("_")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+class Translator:
+    def __init__(self, language: str, timezone: ZoneInfo) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        self.language = language
+        self.timezone = timezone
+        self._catalogue = _catalogue(language)
+        self._locale = Locale.parse(language)
+
+    # -- the names Babel extracts ------------------------------------------------
+    def gettext(self, message: str, **params: object) -> Safe:
+        text = self._catalogue.gettext(message)
+        return Safe(text.format(**escape_params(params)) if params else text)
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> Safe:
+        """Counts always come through here: Welsh has six plural forms."""
+        text = self._catalogue.ngettext(singular, plural, n)
+        return Safe(text.format(n=self.number(n), **escape_params(params)))
+
+    # -- formatting ----------------------------------------------------------------
+    def number(self, value: int | float) -> str:
+        return format_decimal(value, locale=self._locale)
+
+    def date(self, value: date, style: str = "EEEE d MMMM") -> str:
+        """'Dydd Llun 7 Rhagfyr' / 'Monday 7 December'."""
+        return format_date(value, style, locale=self._locale)
+
+    def datetime(self, value: datetime, style: str = "EEEE d MMMM, HH:mm") -> str:
+        """An aware UTC time shown in the scheme's wall time."""
+        return format_datetime(value, style, tzinfo=self.timezone, locale=self._locale)
+
+    def time(self, value: datetime) -> str:
+        return format_time(value, "HH:mm", tzinfo=self.timezone, locale=self._locale)
+
+    def local_date(self, value: datetime) -> date:
+        return value.astimezone(self.timezone).date()
+
+    def duration(self, minutes: int) -> str:
+        """Minutes as hours and minutes: '2 awr 30 munud' / '2 hours 30 minutes'."""
+        sign = "-" if minutes < 0 else ""
+        hours, rest = divmod(abs(minutes), 60)
+        parts = []
+        if hours or not rest:
+            parts.append(self.ngettext("{n} hour", "{n} hours", hours))
+        if rest:
+            parts.append(self.ngettext("{n} minute", "{n} minutes", rest))
+        return Safe(sign + " ".join(parts))
+
+    def credits(self, minutes: int) -> str:
+        """A balance in time credits (one credit = one hour)."""
+        if minutes % 60 == 0:
+            return self.ngettext("{n} time credit", "{n} time credits", minutes // 60)
+        return self.gettext("{amount} time credits", amount=self.number(round(minutes / 60, 2)))
+
+    def pick(self, english: str, welsh: str) -> str:
+        """A bilingual database field in this member's language, falling back to the other
+        language with a visible marker rather than showing nothing."""
+        if self.language == "cy":
+            if welsh.strip():
+                return welsh
+            return self.gettext("[English only] {text}", text=english) if english.strip() else ""
+        if english.strip():
+            return english
+        return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else ""
+
+
+def translator(language: str | None, timezone: ZoneInfo, default: str = "cy") -> Translator:
+    return Translator(language if language in LANGUAGES else default, timezone)

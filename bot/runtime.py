@@ -1,0 +1,52 @@
+"""Starting and stopping a bot process: migrations, reference data, polling."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.db.migrate import upgrade
+from bot.db.session import Database
+from bot.services.container import Services
+from bot.services.reference import sync_reference_data
+
+log = logging.getLogger(__name__)
+
+
+async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Services:
+    """Opens the database, applies migrations and syncs reference data."""
+    db = Database.from_url(config.database.url, echo=config.database.echo)
+    try:
+        if migrate:
+            await upgrade(db)
+        await sync_reference_data(db, config)
+    except BaseException:
+        await db.dispose()
+        raise
+    return Services.build(db, config, clock or SystemClock())
+
+
+async def start_polling(services: Services, *, poll_timeout: float = 10.0,
+                        outbox_interval: float = 2.0) -> Application:
+    application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval)
+    await application.initialize()
+    if application.post_init is not None:  # run_polling would call it; we start by hand
+        await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
+                                            allowed_updates=Update.ALL_TYPES)
+    log.info("bot is polling for updates")
+    return application
+
+
+async def stop(application: Application) -> None:
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

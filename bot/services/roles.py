@@ -1,0 +1,46 @@
+"""Who may do what. Every privileged action asks here, against the database.
+
+Admins come from two places: grants in the database, and the Telegram user ids listed
+in configuration (so a fresh installation has someone who can grant the first roles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Member, Role, RoleGrant
+
+
+async def is_admin(session: AsyncSession, member_id: int, config_admin_ids: Collection[int]) -> bool:
+    if await session.scalar(select(RoleGrant.id).where(
+            RoleGrant.member_id == member_id, RoleGrant.role == Role.ADMIN)) is not None:
+        return True
+    telegram_user_id = await session.scalar(select(Member.telegram_user_id).where(Member.id == member_id))
+    return telegram_user_id is not None and telegram_user_id in config_admin_ids
+
+
+async def organisations_with_role(session: AsyncSession, member_id: int, role: Role) -> set[int]:
+    """The organisations in which the member holds the role."""
+    rows = await session.scalars(select(RoleGrant.organisation_id).where(
+        RoleGrant.member_id == member_id, RoleGrant.role == role, RoleGrant.organisation_id.is_not(None)))
+    return {organisation_id for organisation_id in rows if organisation_id is not None}
+
+
+async def has_role(session: AsyncSession, member_id: int, role: Role, organisation_id: int) -> bool:
+    return organisation_id in await organisations_with_role(session, member_id, role)
+
+
+async def roles_of(session: AsyncSession, member_id: int) -> set[tuple[Role, int | None]]:
+    rows = await session.execute(select(RoleGrant.role, RoleGrant.organisation_id).where(
+        RoleGrant.member_id == member_id))
+    return {(role, organisation_id) for role, organisation_id in rows.all()}
+
+
+async def members_with_role(session: AsyncSession, role: Role, organisation_id: int) -> list[int]:
+    """Member ids holding the role in the organisation (e.g. the coordinators to alert)."""
+    rows = await session.scalars(select(RoleGrant.member_id).where(
+        RoleGrant.role == role, RoleGrant.organisation_id == organisation_id).order_by(RoleGrant.member_id))
+    return list(rows)

@@ -1,0 +1,88 @@
+"""Admins granting and revoking roles from inside the bot.
+
+`/grant ROLE TELEGRAM_USER_ID [ORGANISATION]` asks for confirmation; what is to be
+granted waits in the admin's dialogue row, so the confirm button carries nothing worth
+forging, and the service checks the presser is an admin again when it is pressed.
+"""
+
+from __future__ import annotations
+
+from bot.db.models import Role
+from bot.services.members import GrantOutcome
+from handlers.base import Turn, button, callback, command, keyboard
+
+FLOW = "grant"
+
+
+def role_label(turn: Turn, role: Role) -> str:
+    _ = turn.t
+    return {Role.COORDINATOR: _.gettext("coordinator"), Role.STAFF: _.gettext("staff"),
+            Role.PARTNER: _.gettext("partner"), Role.ADMIN: _.gettext("admin")}[role]
+
+
+def outcome_text(turn: Turn, outcome: GrantOutcome) -> str:
+    _ = turn.t
+    return {
+        GrantOutcome.GRANTED: _.gettext("Done: the role is granted."),
+        GrantOutcome.ALREADY_HELD: _.gettext("They already hold that role."),
+        GrantOutcome.REVOKED: _.gettext("Done: the role is revoked."),
+        GrantOutcome.NOT_HELD: _.gettext("They do not hold that role."),
+        GrantOutcome.NOT_ADMIN: _.gettext("Only admins can grant or revoke roles."),
+        GrantOutcome.UNKNOWN_MEMBER: _.gettext("No registered member has that Telegram id."),
+        GrantOutcome.UNKNOWN_ORGANISATION: _.gettext("There is no organisation with that short name."),
+        GrantOutcome.ORGANISATION_REQUIRED: _.gettext("That role needs an organisation's short name."),
+        GrantOutcome.ORGANISATION_NOT_ALLOWED: _.gettext("The admin role is not tied to an organisation."),
+    }[outcome]
+
+
+async def _ask(turn: Turn, args: list[str], *, grant: bool) -> None:
+    _ = turn.t
+    if not turn.member.is_admin:
+        await turn.reply(outcome_text(turn, GrantOutcome.NOT_ADMIN))
+        return
+    roles = {role.value: role for role in Role}
+    if len(args) not in (2, 3) or args[0].lower() not in roles or not args[1].lstrip("-").isdigit():
+        await turn.reply(_.gettext("Write it like this: /{command} ROLE TELEGRAM_USER_ID [ORGANISATION]\n"
+                                   "Roles: coordinator, staff, partner, admin.",
+                                   command="grant" if grant else "revoke"))
+        return
+    role = roles[args[0].lower()]
+    organisation = args[2].lower() if len(args) == 3 else None
+    await turn.set_dialogue(FLOW, "confirm", grant=grant, role=role.value, telegram_user_id=int(args[1]),
+                            organisation=organisation)
+    where = " (" + organisation + ")" if organisation else ""
+    question = (_.gettext("Grant the role {role} to Telegram user {user}{where}?", role=role_label(turn, role),
+                          user=args[1], where=where)
+                if grant else
+                _.gettext("Revoke the role {role} from Telegram user {user}{where}?", role=role_label(turn, role),
+                          user=args[1], where=where))
+    await turn.reply(question, keyboard([button(_.gettext("Confirm"), "grant", "yes"),
+                                         button(_.gettext("Cancel"), "grant", "no")]))
+
+
+@command("grant")
+async def grant(turn: Turn, args: list[str]) -> None:
+    await _ask(turn, args, grant=True)
+
+
+@command("revoke")
+async def revoke(turn: Turn, args: list[str]) -> None:
+    await _ask(turn, args, grant=False)
+
+
+@callback("grant")
+async def confirmed(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == FLOW else None
+    if pending is None:
+        await turn.answer(_.gettext("That button has expired."), alert=True)
+        # A non-admin pressing a forged button learns nothing and changes nothing.
+        return
+    await turn.end_dialogue()
+    if args != ["yes"]:
+        await turn.show(_.gettext("Nothing was changed."))
+        return
+    change = turn.services.members.grant if pending["grant"] else turn.services.members.revoke
+    outcome = await change(actor_member_id=turn.member.id, role=Role(pending["role"]),
+                           telegram_user_id=pending["telegram_user_id"], organisation_slug=pending["organisation"])
+    await turn.show(outcome_text(turn, outcome))

@@ -1,0 +1,86 @@
+"""Sending the outbox: render each notification in its member's language, send, mark.
+
+Services record notifications (bot/services/outbox.py); this module owns only how each
+kind reads and the Telegram side of sending. The job queue wakes `dispatch_outbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator, translator
+from bot.services.container import Services
+from bot.services.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+Renderer = Callable[[Services, Translator, dict[str, Any]], Awaitable[Rendered | None]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+    return register
+
+
+async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.application.bot_data["services"]
+    await send_due(services, context.bot)
+
+
+async def send_due(services: Services, bot: Any) -> int:  # noqa: ANN401 - telegram.Bot
+    """Sends what is due now; returns how many were sent."""
+    sent = 0
+    for message in await services.outbox.claim_due():
+        if await _send_one(services, bot, message):
+            sent += 1
+    return sent
+
+
+async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # noqa: ANN401
+    renderer = RENDERERS.get(message.kind)
+    if renderer is None:
+        log.error("no renderer for notification kind %r", message.kind)
+        await services.outbox.mark_failed(message.id, f"unknown kind {message.kind}", permanent=True)
+        return False
+    t = translator(message.language, services.config.tz, services.config.scheme.default_language)
+    try:
+        rendered = await renderer(services, t, message.payload)
+        if rendered is None:  # nothing to say any more (e.g. the shift was deleted)
+            await services.outbox.mark_sent(message.id)
+            return False
+        await bot.send_message(message.telegram_user_id, rendered.text, reply_markup=rendered.keyboard)
+    except Forbidden as error:
+        await services.members.mark_unreachable(message.telegram_user_id)
+        await services.outbox.mark_failed(message.id, str(error), permanent=True)
+        return False
+    except RetryAfter as error:
+        retry = error.retry_after if isinstance(error.retry_after, timedelta) else timedelta(seconds=error.retry_after)
+        await services.outbox.mark_failed(message.id, str(error), permanent=False, retry_after=retry)
+        return False
+    except BadRequest as error:
+        log.error("Telegram refused notification %s: %s", message.id, error)
+        await services.outbox.mark_failed(message.id, str(error), permanent=True)
+        return False
+    except TelegramError as error:
+        await services.outbox.mark_failed(message.id, str(error), permanent=False)
+        return False
+    await services.outbox.mark_sent(message.id)
+    return True
