@@ -11,7 +11,16 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, RetryAfter, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram import ChatMember
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from handlers import account, admin, notifications, registration  # noqa: F401 - they register themselves
 from handlers.base import CALLBACKS, COMMANDS, STEPS, CommandSpec, Turn, build_turn, services_of
@@ -30,6 +39,7 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_message))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
+    application.add_handler(ChatMemberHandler(on_blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 
 
@@ -112,6 +122,20 @@ async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     turn = await build_turn(update, context)
     if turn is not None:
         await turn.reply(turn.t.gettext("Please talk to me in a private chat: your details stay between us."))
+
+
+async def on_blocked_or_unblocked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram tells us when a member blocks or restarts the bot: stop or resume sending."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    members = services_of(context).members
+    if change.new_chat_member.status == ChatMember.BANNED:
+        await members.mark_unreachable(change.chat.id)
+    else:
+        member = await members.by_telegram_id(change.chat.id)
+        if member is not None:
+            await members.mark_reachable(member.id)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -59,7 +59,7 @@ async def test_registers_in_welsh_and_is_answered_in_welsh(bot: BotUnderTest) ->
 
 async def test_language_choice_survives_a_restart(bot: BotUnderTest) -> None:
     user = bot.user(1003, "Alys", language_code="en")
-    await register(bot, user, language="Cymraeg")
+    await register(bot, user, language="Cymraeg", neighbourhood="Sblot")
     await bot.restart()
     await user.send_text("/me")
     profile = await user.next_message()

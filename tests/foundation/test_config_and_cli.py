@@ -1,0 +1,98 @@
+"""Operators get one clear line and exit code 2 for every configuration mistake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_config_is_valid_and_complete() -> None:
+    config = load_config(ROOT / "config.example.toml", environ={}, require_file=True)
+    assert config.scheme.timezone == "Europe/London"
+    assert len(config.neighbourhoods) == 4
+    kinds = {organisation.kind.value for organisation in config.organisations}
+    assert kinds == {"neighbourhood_tso", "specialist_tso", "community_group", "corporate_partner"}
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[telegram]\ntoken = "from-file"\n[database]\nurl = "sqlite+aiosqlite:///a.db"\n')
+    config = load_config(file, environ={"COPROD_TELEGRAM_TOKEN": "from-env",
+                                        "COPROD_TELEGRAM_BASE_URL": "http://127.0.0.1:1/bot",
+                                        "COPROD_DATABASE_URL": "postgresql+asyncpg://x@127.0.0.1/test"})
+    assert config.telegram.token == "from-env"
+    assert config.telegram.base_url == "http://127.0.0.1:1/bot"
+    assert config.database.url.startswith("postgresql+asyncpg")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('[telegram]\ntokn = "x"\n', "telegram.tokn: unknown key"),
+    ('[scheme]\ntimezone = "Europe/Cardiff"\n', "scheme.timezone"),
+    ('[scheme]\ndefault_language = "fr"\n', "scheme.default_language"),
+    ('[ledger]\nmember_floor_minutes = 60\n', "ledger.member_floor_minutes"),
+    ('[[organisations]]\nslug = "x"\nkind = "bank"\nname_en = "X"\nname_cy = "X"\n', "organisations.0.kind"),
+    ('[[organisations]]\nslug = "x"\nkind = "community_group"\nname_en = "X"\nname_cy = "X"\n'
+     'neighbourhood = "nowhere"\n', "organisations[0].neighbourhood"),
+    ('[telegram\n', "not valid TOML"),
+])
+def test_bad_config_names_the_key(tmp_path: Path, content: str, expected: str) -> None:
+    file = tmp_path / "bad.toml"
+    file.write_text(content)
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace(".", r"\.")):
+        load_config(file, environ={})
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("COPROD_")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "telegram.token: missing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_config_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("run", "--config", "nope.toml", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and "nope.toml: no such configuration file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path, env={
+        "PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"})
+    assert result.returncode == 2, result.stderr
+    assert "database.url: cannot connect" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unsupported_database_is_refused(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path, env={
+        "PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": "mysql://root@127.0.0.1/test"})
+    assert result.returncode == 2 and "database.url" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_and_grant_from_the_shell(tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db"}
+    upgraded = run_cli("db", "upgrade", cwd=tmp_path, env=env)
+    assert upgraded.returncode == 0 and "revision" in upgraded.stdout
+    unknown = run_cli("grant", "admin", "123", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2 and "no registered member" in unknown.stderr
+
+
+def test_main_without_a_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "coprod-bot" in capsys.readouterr().out
