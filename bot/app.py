@@ -14,6 +14,8 @@ from bot.services.container import Services
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL_SECONDS = 2.0
+VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
+REMINDER_INTERVAL_SECONDS = 5 * 60
 
 
 def build_application(services: Services, *, poll_timeout: float = 10.0,
@@ -28,8 +30,10 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Telegram allows about 30 messages a second overall; retry politely when told to wait.
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Telegram allows about 30 messages a second overall, counted over any second. A
+        # limiter with a burst of 30 can send nearly 60 in one such second, so pace evenly
+        # instead: one request every 1/29 s, never more than 30 in any second.
+        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=2))
         .get_updates_read_timeout(poll_timeout + 5)
         .post_init(_post_init)
         .build()
@@ -38,7 +42,27 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     handlers.register(application)
     application.job_queue.run_repeating(handlers.notifications.dispatch_outbox,
                                         interval=outbox_interval, first=0.1, name="outbox")
+    application.job_queue.run_repeating(_expire_vouchers, interval=VOUCHER_EXPIRY_INTERVAL_SECONDS, first=5,
+                                        name="voucher-expiry")
+    application.job_queue.run_repeating(_queue_reminders, interval=REMINDER_INTERVAL_SECONDS, first=3,
+                                        name="shift-reminders")
     return application
+
+
+async def _queue_reminders(context) -> None:  # noqa: ANN001
+    """Reminders before shifts and attendance prompts after them, recorded in the outbox
+    once each (dedupe keys), however many processes run this."""
+    from bot.services.prompts import queue_attendance_prompts
+
+    services: Services = context.application.bot_data["services"]
+    await services.shifts.queue_due_reminders()
+    await queue_attendance_prompts(services.db, services.clock)
+
+
+async def _expire_vouchers(context) -> None:  # noqa: ANN001
+    """Refund vouchers past their date. Safe from several processes: each voucher closes once."""
+    services: Services = context.application.bot_data["services"]
+    await services.spending.expire_vouchers()
 
 
 async def _post_init(application: Application) -> None:

@@ -22,7 +22,17 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import account, admin, notifications, registration  # noqa: F401 - they register themselves
+from handlers import (  # noqa: F401 - they register themselves
+    account,
+    admin,
+    credits,
+    hours,
+    notifications,
+    registration,
+    shift_admin,
+    shifts,
+    spending,
+)
 from handlers.base import CALLBACKS, COMMANDS, STEPS, CommandSpec, Turn, build_turn, services_of
 from handlers.menu import command_for_label, send_main_menu
 
@@ -114,6 +124,11 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await build_turn(update, context)
+    location = update.message.location if update.message else None
+    if (turn is not None and location is not None and turn.member is not None and turn.dialogue is not None
+            and (turn.dialogue.flow, turn.dialogue.step) == (shift_admin.FLOW, "address")):
+        await shift_admin.shared_location(turn, location.latitude, location.longitude)
+        return
     if turn is not None:
         await turn.reply(turn.t.gettext("I can only read text messages and button presses. Send /help to see what you can do."))
 

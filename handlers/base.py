@@ -44,6 +44,8 @@ class Turn:
     t: Translator
     dialogue: DialogueState | None
     answered: bool = field(default=False)
+    # Cleared once the pressed message has been replaced with an answer that should stay.
+    edit_in_place: bool = field(default=True)
 
     @property
     def query(self):  # noqa: ANN201 - telegram.CallbackQuery | None
@@ -63,7 +65,7 @@ class Turn:
     async def show(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Replace the pressed message when answering a button (keeps the chat tidy),
         otherwise send a new message."""
-        message = self.query.message if self.query else None
+        message = self.query.message if self.query and self.edit_in_place else None
         if message is not None and getattr(message, "text", None) is not None:
             try:
                 await message.edit_text(text, reply_markup=keyboard)

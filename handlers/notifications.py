@@ -29,7 +29,8 @@ class Rendered:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-Renderer = Callable[[Services, Translator, dict[str, Any]], Awaitable[Rendered | None]]
+# (services, translator, payload, recipient member id) -> what to send, or None for nothing.
+Renderer = Callable[[Services, Translator, dict[str, Any], int], Awaitable[Rendered | None]]
 RENDERERS: dict[str, Renderer] = {}
 
 
@@ -62,7 +63,7 @@ async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # 
         return False
     t = translator(message.language, services.config.tz, services.config.scheme.default_language)
     try:
-        rendered = await renderer(services, t, message.payload)
+        rendered = await renderer(services, t, message.payload, message.member_id)
         if rendered is None:  # nothing to say any more (e.g. the shift was deleted)
             await services.outbox.mark_sent(message.id)
             return False

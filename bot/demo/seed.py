@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
 
 from bot.db.models import Role
 from bot.services.container import Services
-from bot.services.reference import neighbourhoods
+from bot.services.reference import activity_types, neighbourhoods, organisations
+from bot.services.shifts import ShiftDraft
+from bot.services.spending import OpportunitySeed
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,62 @@ async def seed_demo(services: Services) -> None:
             await services.members.grant(actor_member_id=None, role=role,
                                          telegram_user_id=persona.telegram_user_id,
                                          organisation_slug=organisation)
+
+
+OPPORTUNITIES = (
+    OpportunitySeed(slug="swim-eastern", organisation="cardiff-council", kind="corporate",
+                    name_en="Swimming session", name_cy="Sesiwn nofio", venue="Eastern Leisure Centre",
+                    cost_minutes=60, neighbourhood="llanrumney",
+                    description_en="One adult swim, any public session.",
+                    description_cy="Un sesiwn nofio i oedolyn, unrhyw sesiwn gyhoeddus."),
+    OpportunitySeed(slug="gym-ely", organisation="cardiff-council", kind="corporate",
+                    name_en="Gym session", name_cy="Sesiwn yn y gampfa", venue="Western Leisure Centre",
+                    cost_minutes=60, neighbourhood="ely"),
+    OpportunitySeed(slug="cafe-lunch", organisation="splott-hub", kind="community",
+                    name_en="Community cafe lunch", name_cy="Cinio yn y caffi cymunedol", venue="Splott Community Hub",
+                    cost_minutes=60, neighbourhood="splott",
+                    description_en="Soup, a sandwich and a cuppa, cooked by volunteers.",
+                    description_cy="Cawl, brechdan a phaned, wedi'u coginio gan wirfoddolwyr."),
+    OpportunitySeed(slug="coast-trip", organisation="ely-caerau-trust", kind="community",
+                    name_en="Family trip to Barry Island", name_cy="Trip teulu i Ynys y Barri",
+                    venue="Ely and Caerau Community Trust", cost_minutes=180, neighbourhood="ely"),
+)
+
+
+async def seed_activity(services: Services) -> None:
+    """Spend opportunities, a group, upcoming shifts and some credits, so every menu has
+    something in it."""
+    await services.spending.upsert_opportunities(OPPORTUNITIES)
+    hoods = {item.slug: item.id for item in await neighbourhoods(services.db)}
+    await services.members.create_group("Tremorfa Allotment Group", neighbourhood_id=hoods["splott"])
+    ids = {item.slug: item.id for item in [*await organisations(services.db), *await activity_types(services.db)]}
+    by_key = {persona.key: await services.members.by_telegram_id(persona.telegram_user_id)
+              for persona in PERSONAS if persona.registered}
+    tz = services.config.tz
+    today = services.clock.now().astimezone(tz).date()
+    plans = [  # (coordinator, organisation, activity, neighbourhood, venue, days ahead, start, hours, places, weeks)
+        ("rhiannon", "ely-caerau-trust", "day-centre", "ely", "Ely Day Centre", 2, time(10), 3, 4, 4),
+        ("rhiannon", "ely-caerau-trust", "holiday-activities", "ely", "Caerau Park", 5, time(13), 2.5, 6, 1),
+        ("tom", "splott-hub", "community-hub", "splott", "Splott Community Hub", 1, time(9, 30), 2, 3, 6),
+        ("tom", "tremorfa-playscheme", "holiday-activities", "splott", "Tremorfa Park", 9, time(10), 4, 8, 1),
+    ]
+    for key, organisation, activity, hood, venue, ahead, start, hours, places, weeks in plans:
+        local = datetime.combine(today + timedelta(days=ahead), start, tzinfo=tz)
+        await services.shifts.create_shifts(by_key[key].id, ShiftDraft(
+            organisation_id=ids[organisation], activity_type_id=ids[activity], neighbourhood_id=hoods[hood],
+            venue=venue, starts_at=local.astimezone(timezone.utc),
+            ends_at=(local + timedelta(hours=hours)).astimezone(timezone.utc), capacity=places, minimum=1,
+            description_en="Friendly help needed; we'll show you what to do.",
+            description_cy="Angen help cyfeillgar; byddwn ni'n dangos i chi beth i'w wneud."), repeat_weeks=weeks)
+    # Ceri has given time already (approved by Rhiannon); Sam's hours wait for Tom.
+    ceri, sam = by_key["ceri"].id, by_key["sam"].id
+    for days_ago, minutes in ((6, 180), (3, 150)):
+        logged = await services.hours.log_hours(
+            ceri, organisation_id=ids["ely-caerau-trust"], activity_type_id=ids["day-centre"],
+            worked_on=today - timedelta(days=days_ago), minutes=minutes, note=None, submitted_by_member_id=ceri,
+            idempotency_key=f"demo:ceri:{days_ago}")
+        await services.hours.approve(logged.entry_id, coordinator_member_id=by_key["rhiannon"].id)
+    await services.hours.log_hours(
+        sam, organisation_id=ids["splott-hub"], activity_type_id=ids["community-hub"],
+        worked_on=today - timedelta(days=1), minutes=120, note="Helped at the food bank table",
+        submitted_by_member_id=sam, idempotency_key="demo:sam:1")

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from bot.clock import SystemClock
 from bot.config import parse_config
-from bot.demo.seed import PERSONAS, Persona, seed_demo
+from bot.demo.seed import PERSONAS, Persona, seed_activity, seed_demo
 from bot.emulator import BotMessage, EmulatedUser, TelegramEmulator
 from bot.runtime import prepare, start_polling, stop
 
@@ -127,6 +127,7 @@ async def run_demo(*, database_path: str | None = None, script: str | None = Non
         application = None
         try:
             await seed_demo(services)
+            await seed_activity(services)
             application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
             chat = DemoChat(emulator, out)
             chat.say("coprod-bot demo: the real bot on a local Telegram emulator, with a fresh demo database.")

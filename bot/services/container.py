@@ -13,10 +13,19 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.db.session import Database
+from bot.services.activity_types import ActivityTypeService
+from bot.services.attendance import AttendanceService
+from bot.services.calendar import CalendarService
+from bot.services.dbs import DbsService
 from bot.services.dialogues import DialogueService
+from bot.services.hours import HoursService
+from bot.services.ledger import Ledger
 from bot.services.members import MemberService
 from bot.services.outbox import OutboxService
 from bot.services.privacy import PrivacyService
+from bot.services.shifts import ShiftService
+from bot.services.spending import SpendingService
+from bot.services.transfers import TransferService
 
 
 @dataclass
@@ -28,14 +37,33 @@ class Services:
     dialogues: DialogueService
     privacy: PrivacyService
     outbox: OutboxService
+    ledger: Ledger
+    hours: HoursService
+    spending: SpendingService
+    transfers: TransferService
+    shifts: ShiftService
+    attendance: AttendanceService
+    dbs: DbsService
+    calendar: CalendarService
+    activity_types: ActivityTypeService
 
     @classmethod
     def build(cls, db: Database, config: Config, clock: Clock) -> "Services":
+        ledger = Ledger(config.ledger)
+        shifts = ShiftService(db, config, clock)
         return cls(
-            db=db, config=config, clock=clock,
+            db=db, config=config, clock=clock, ledger=ledger,
+            hours=HoursService(db, config, clock, ledger),
+            spending=SpendingService(db, config, clock, ledger),
+            transfers=TransferService(db, config, clock, ledger),
             members=MemberService(db, config, clock),
             dialogues=DialogueService(db, clock),
-            privacy=PrivacyService(db, clock),
+            privacy=PrivacyService(db, clock, shifts),
+            shifts=shifts,
+            attendance=AttendanceService(db, config, clock, ledger),
+            dbs=DbsService(db, config, clock),
+            calendar=CalendarService(db, config, clock),
+            activity_types=ActivityTypeService(db, config, clock),
             outbox=OutboxService(db, clock, worker=worker_name()),
         )
 

@@ -103,6 +103,27 @@ class MemberService:
             grants=frozenset(await roles.roles_of(session, member.id)),
         )
 
+    async def groups(self) -> list[MemberView]:
+        """Group members (community groups holding credits), for giving to."""
+        async with self.db.transaction() as session:
+            rows = (await session.scalars(select(Member).where(
+                Member.kind == MemberKind.GROUP, Member.registered_at.is_not(None),
+                Member.erased_at.is_(None)).order_by(Member.display_name))).all()
+            return [await self._view(session, row) for row in rows]
+
+    async def create_group(self, display_name: str, *, neighbourhood_id: int | None) -> int:
+        """A community group as a member of the timebank, holding credits of its own."""
+        name = check_display_name(display_name)
+        if isinstance(name, NameProblem):
+            raise ValueError(f"group name refused: {name.value}")
+        async with self.db.transaction() as session:
+            group = Member(kind=MemberKind.GROUP, display_name=name, neighbourhood_id=neighbourhood_id,
+                           registered_at=self.clock.now(), language=Language(self.config.scheme.default_language))
+            session.add(group)
+            await session.flush()
+            await member_account(session, group.id)
+            return group.id
+
     # -- registration ----------------------------------------------------------------
     async def register(self, telegram_user_id: int, *, language: str, display_name: str,
                        neighbourhood_id: int | None) -> MemberView:

@@ -34,6 +34,7 @@ from bot.db.models import (
     Voucher,
 )
 from bot.db.session import Database
+from bot.services.shifts import ShiftService
 
 EXPORT_FORMAT = "coprod-bot member export v1"
 
@@ -51,9 +52,10 @@ def _row(obj: Any, *columns: str) -> dict[str, Any]:
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, shifts: ShiftService) -> None:
         self.db = db
         self.clock = clock
+        self.shifts = shifts
 
     async def export(self, member_id: int) -> dict[str, Any]:
         """Everything the bot holds about the member, as JSON-ready data."""
@@ -133,6 +135,8 @@ class PrivacyService:
             await session.execute(delete(DbsCheck).where(DbsCheck.member_id == member_id))
             await session.execute(delete(OutboxMessage).where(
                 OutboxMessage.member_id == member_id, OutboxMessage.status == OutboxStatus.PENDING))
+            # Their places go to the next on each waiting list, as if they had cancelled.
+            await self.shifts.withdraw_member(session, member_id, now=now)
             # Pending hours were never credited, so nothing in the ledger needs them.
             await session.execute(delete(TimeEntry).where(
                 TimeEntry.member_id == member_id, TimeEntry.status == TimeEntryStatus.PENDING))

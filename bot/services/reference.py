@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.db.models import ActivityType, Neighbourhood, Organisation
+from bot.db.models import ActivityType, Neighbourhood, Organisation, OrganisationKind
 from bot.db.session import Database
 from bot.services.accounts import organisation_account, scheme_account
 
@@ -76,6 +76,30 @@ async def activity_types(db: Database) -> list[Named]:
 
 async def organisations(db: Database) -> list[Named]:
     return await _named(db, Organisation)
+
+
+async def volunteering_organisations(db: Database) -> list[Named]:
+    """Organisations volunteers give time to: every kind but corporate partners."""
+    async with db.transaction() as session:
+        rows = (await session.scalars(select(Organisation).where(
+            Organisation.kind != OrganisationKind.CORPORATE_PARTNER).order_by(Organisation.id))).all()
+        return [Named(row.id, row.slug, row.name_en, row.name_cy) for row in rows]
+
+
+async def by_id(db: Database) -> "ReferenceNames":
+    """All reference names at once, for rendering lists and notifications."""
+    return ReferenceNames(
+        neighbourhoods={item.id: item for item in await neighbourhoods(db)},
+        organisations={item.id: item for item in await organisations(db)},
+        activity_types={item.id: item for item in await activity_types(db)},
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    neighbourhoods: dict[int, Named]
+    organisations: dict[int, Named]
+    activity_types: dict[int, Named]
 
 
 async def _named(db: Database, model: type) -> list[Named]:

@@ -3,6 +3,7 @@ project's Telegram emulator, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 
@@ -11,8 +12,9 @@ from telegram.ext import Application
 
 from bot.clock import FrozenClock
 from bot.config import Config, parse_config
+from bot.db.models import Role
 from bot.db.session import Database
-from bot.emulator import EmulatedUser, TelegramEmulator
+from bot.emulator import EmulatedUser, EmulatorLimits, TelegramEmulator
 from bot.runtime import prepare, start_polling, stop
 from bot.services.container import Services
 from tests.conftest import TEST_CONFIG
@@ -60,7 +62,10 @@ def e2e_config(base_url: str, database_url: str) -> Config:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emulator = TelegramEmulator(token=TEST_CONFIG["telegram"]["token"], bot_username="coprod_test_bot")
+    # Tests type far faster than people; a larger per-chat burst keeps Telegram's real
+    # rate (1 message/s sustained) from turning a quick story into a 429.
+    emulator = TelegramEmulator(token=TEST_CONFIG["telegram"]["token"], bot_username="coprod_test_bot",
+                                limits=EmulatorLimits(chat_burst=60))
     await emulator.start(host="127.0.0.1", port=0)
     try:
         yield emulator
@@ -99,3 +104,18 @@ async def register(bot: BotUnderTest, user: EmulatedUser, *, language: str = "En
     await user.press(neighbourhood)
     await user.next_event()  # registered
     await user.next_message()  # main menu
+
+
+async def grant(bot: BotUnderTest, telegram_user_id: int, role: Role, organisation: str | None) -> None:
+    await bot.services.members.grant(actor_member_id=None, role=role, telegram_user_id=telegram_user_id,
+                                     organisation_slug=organisation)
+
+
+async def wait_for(user, words: str, timeout: float = 5.0):
+    """The next message in the chat containing `words` (notifications come from the outbox)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await user.next_message(timeout=max(remaining, 0.01))
+        if words in message.text:
+            return message

@@ -1,0 +1,81 @@
+"""The two flags of an activity type that TSO staff own.
+
+`requires_dbs` is the default for new shifts of the type; `replaces_reduced_service`
+marks work that stands in for a public service that was cut back, which the weekly
+summary reports as a share of hours. Staff of a TSO (or an admin) set them; nobody else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db.models import ActivityType, AuditEvent, Role
+from bot.db.session import Database
+from bot.services import roles
+
+
+class FlagOutcome(enum.StrEnum):
+    CHANGED = "changed"
+    NOT_STAFF = "not_staff"
+    NOT_FOUND = "not_found"
+
+
+class Flag(enum.StrEnum):
+    REQUIRES_DBS = "requires_dbs"
+    REPLACES_REDUCED_SERVICE = "replaces_reduced_service"
+
+
+@dataclass(frozen=True)
+class ActivityFlags:
+    id: int
+    slug: str
+    name_en: str
+    name_cy: str
+    requires_dbs: bool
+    replaces_reduced_service: bool
+
+    def name(self, language: str) -> str:
+        return self.name_cy if language == "cy" else self.name_en
+
+
+class ActivityTypeService:
+    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+
+    async def listing(self) -> list[ActivityFlags]:
+        async with self.db.transaction() as session:
+            rows = (await session.scalars(select(ActivityType).order_by(ActivityType.id))).all()
+            return [_flags(row) for row in rows]
+
+    async def may_set_flags(self, member_id: int) -> bool:
+        async with self.db.transaction() as session:
+            return await self._may(session, member_id)
+
+    async def _may(self, session, member_id: int) -> bool:  # noqa: ANN001
+        if await roles.is_admin(session, member_id, self.config.admins.telegram_user_ids):
+            return True
+        return bool(await roles.organisations_with_role(session, member_id, Role.STAFF))
+
+    async def toggle(self, member_id: int, activity_type_id: int, flag: Flag) -> FlagOutcome:
+        async with self.db.transaction() as session:
+            if not await self._may(session, member_id):
+                return FlagOutcome.NOT_STAFF
+            row = await session.get(ActivityType, activity_type_id)
+            if row is None:
+                return FlagOutcome.NOT_FOUND
+            value = not getattr(row, flag.value)
+            setattr(row, flag.value, value)
+            session.add(AuditEvent(at=self.clock.now(), actor_member_id=member_id, action="activity_flag_set",
+                                   details={"activity_type": row.slug, "flag": flag.value, "value": value}))
+            return FlagOutcome.CHANGED
+
+
+def _flags(row: ActivityType) -> ActivityFlags:
+    return ActivityFlags(row.id, row.slug, row.name_en, row.name_cy, row.requires_dbs, row.replaces_reduced_service)

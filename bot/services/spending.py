@@ -1,0 +1,557 @@
+"""Spending time credits: the directory of spend opportunities, and vouchers.
+
+A member redeems credits for an opportunity (a council swimming session, a community
+cafe meal): the credits move at once from the member to the opportunity's organisation
+(a SPEND transaction) and the member gets a voucher: a short code plus a QR code,
+valid for `spending.voucher_valid_days`. Partner staff at the venue confirm it with
+`/redeem CODE`. A voucher that is cancelled by its owner, or expires unused, is
+refunded (a REFUND transaction, organisation -> member).
+
+Voucher codes are 8 characters from an alphabet without 0/O, 1/I/L (so they can be
+read aloud at a counter and typed back without confusion), drawn with `secrets`.
+Staff may type them in any case, with spaces or dashes.
+
+Every state change of a voucher is a guarded UPDATE ... WHERE status='issued', so a
+voucher is redeemed, cancelled or expired exactly once even when two staff, two taps
+or two expiry runs race; refunds use the idempotency key "voucher-refund:{voucher_id}".
+
+Notifications (outbox kinds) written here, with their payload keys:
+
+* "voucher_redeemed" to the voucher's owner, dedupe key "voucher_redeemed:{voucher_id}":
+    voucher_id (int), code (str), spend_opportunity_id (int), cost_minutes (int),
+    redeemed_at (ISO 8601 UTC)
+* "voucher_expired" to the voucher's owner, dedupe key "voucher_expired:{voucher_id}":
+    voucher_id (int), code (str), spend_opportunity_id (int), cost_minutes (int, refunded),
+    expires_at (ISO 8601 UTC), balance_minutes (int, after the refund)
+
+They are only recorded for members who can receive them (a Telegram account, not erased).
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db.models import (
+    LedgerTransaction,
+    Member,
+    Neighbourhood,
+    Organisation,
+    Role,
+    SpendKind,
+    SpendOpportunity,
+    TransactionKind,
+    Voucher,
+    VoucherStatus,
+)
+from bot.db.session import Database
+from bot.services import roles
+from bot.services.ledger import InsufficientCredit, Ledger
+from bot.services.outbox import enqueue
+from bot.services.reference import Named
+from bot.services.vouchers_qr import voucher_qr_png
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, no 1/I/L
+CODE_LENGTH = 8
+IDEMPOTENCY_KEY_MAX = 100  # leaves room for the "voucher:" prefix in a 120-character key
+EXPIRY_BATCH = 200
+
+_voucher = Voucher.__table__
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str | None:
+    """What staff typed, as a stored code; None when it cannot be one."""
+    code = "".join(ch for ch in (text or "").upper() if not ch.isspace() and ch not in "-_.")
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    """Two groups of four, easier to read aloud: 'ABCD-EFGH'."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    id: int
+    slug: str
+    kind: SpendKind
+    name_en: str
+    name_cy: str
+    description_en: str
+    description_cy: str
+    venue: str
+    organisation: Named
+    neighbourhood: Named | None
+    cost_minutes: int
+    active: bool
+
+    def name(self, language: str) -> str:
+        return self.name_cy if language == "cy" else self.name_en
+
+    def description(self, language: str) -> str:
+        return self.description_cy if language == "cy" else self.description_en
+
+
+@dataclass(frozen=True)
+class OpportunitySeed:
+    """One opportunity as seed data (demo TOML): organisation and neighbourhood by slug."""
+
+    slug: str
+    organisation: str
+    kind: SpendKind | str
+    name_en: str
+    name_cy: str
+    venue: str
+    cost_minutes: int
+    description_en: str = ""
+    description_cy: str = ""
+    neighbourhood: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class IssuedVoucher:
+    voucher_id: int
+    code: str
+    expires_at: datetime
+    cost_minutes: int
+    opportunity: Opportunity
+    balance_after_minutes: int
+    qr_png: bytes = field(repr=False)
+    created: bool  # False: the idempotency key was used already; this is that voucher
+
+
+class RedeemRefusal(enum.StrEnum):
+    NOT_REGISTERED = "not_registered"
+    NOT_FOUND = "not_found"
+    INACTIVE = "inactive"
+    INSUFFICIENT_CREDIT = "insufficient_credit"  # balance_minutes and cost_minutes say by how much
+
+
+@dataclass(frozen=True)
+class RedeemRefused:
+    reason: RedeemRefusal
+    balance_minutes: int | None = None
+    cost_minutes: int | None = None
+
+
+class RedemptionOutcome(enum.StrEnum):
+    REDEEMED = "redeemed"
+    ALREADY_REDEEMED = "already_redeemed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    UNKNOWN_CODE = "unknown_code"
+    NOT_PARTNER = "not_partner"  # no partner role for the opportunity's organisation
+
+
+@dataclass(frozen=True)
+class Redemption:
+    outcome: RedemptionOutcome
+    code: str | None = None
+    voucher_id: int | None = None
+    member_id: int | None = None
+    member_display_name: str | None = None
+    opportunity: Opportunity | None = None
+    cost_minutes: int | None = None
+    redeemed_at: datetime | None = None
+
+
+class CancelOutcome(enum.StrEnum):
+    CANCELLED = "cancelled"
+    UNKNOWN_CODE = "unknown_code"  # no such code, or not this member's
+    ALREADY_REDEEMED = "already_redeemed"
+    ALREADY_CANCELLED = "already_cancelled"
+    EXPIRED = "expired"  # expired already (and refunded then)
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    outcome: CancelOutcome
+    voucher_id: int | None = None
+    refunded_minutes: int | None = None
+    transaction_id: int | None = None
+    balance_after_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    expired: int  # vouchers this run expired and refunded
+    refunded_minutes: int
+
+
+@dataclass(frozen=True)
+class VoucherView:
+    voucher_id: int
+    code: str
+    status: VoucherStatus  # ISSUED past its expiry shows as EXPIRED (the refund follows shortly)
+    opportunity: Opportunity
+    cost_minutes: int
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def redemption_refusal(*, is_partner: bool, status: VoucherStatus, expires_at: datetime,
+                       now: datetime) -> RedemptionOutcome | None:
+    """The one rule for confirming a voucher at the counter (the code is known); None: it may."""
+    if not is_partner:
+        return RedemptionOutcome.NOT_PARTNER
+    if status is VoucherStatus.REDEEMED:
+        return RedemptionOutcome.ALREADY_REDEEMED
+    if status is VoucherStatus.CANCELLED:
+        return RedemptionOutcome.CANCELLED
+    if status is VoucherStatus.EXPIRED or expires_at <= now:
+        return RedemptionOutcome.EXPIRED
+    return None
+
+
+_CANCEL_REFUSAL = {VoucherStatus.REDEEMED: CancelOutcome.ALREADY_REDEEMED,
+                   VoucherStatus.CANCELLED: CancelOutcome.ALREADY_CANCELLED,
+                   VoucherStatus.EXPIRED: CancelOutcome.EXPIRED}
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class SpendingService:
+    def __init__(self, db: Database, config: Config, clock: Clock, ledger: Ledger | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.ledger = ledger or Ledger(config.ledger)
+
+    # ------------------------------------------------------------------ directory
+
+    async def directory(self, *, kind: SpendKind | None = None, neighbourhood_id: int | None = None
+                        ) -> list[Opportunity]:
+        """Active opportunities, optionally of one kind or in one neighbourhood (exactly: city-wide
+        ones have no neighbourhood). Community opportunities come first, then corporate, by English
+        name; the handler may re-sort by the member's language."""
+        async with self.db.transaction() as session:
+            query = select(SpendOpportunity).where(SpendOpportunity.active.is_(True))
+            if kind is not None:
+                query = query.where(SpendOpportunity.kind == SpendKind(kind))
+            if neighbourhood_id is not None:
+                query = query.where(SpendOpportunity.neighbourhood_id == neighbourhood_id)
+            community_first = case((SpendOpportunity.kind == SpendKind.COMMUNITY, 0), else_=1)
+            rows = (await session.scalars(query.order_by(community_first, SpendOpportunity.name_en,
+                                                         SpendOpportunity.id))).all()
+            return [await _opportunity(session, row) for row in rows]
+
+    async def opportunity(self, opportunity_id: int) -> Opportunity | None:
+        async with self.db.transaction() as session:
+            row = await session.get(SpendOpportunity, opportunity_id)
+            return await _opportunity(session, row) if row is not None else None
+
+    async def upsert_opportunities(self, seeds: Iterable[OpportunitySeed]) -> UpsertResult:
+        """Create or update opportunities by slug (demo seeding). Raises ValueError on unknown slugs."""
+        created = updated = 0
+        async with self.db.transaction() as session:
+            organisations = {slug: id_ for id_, slug in (await session.execute(
+                select(Organisation.id, Organisation.slug)))}
+            neighbourhoods = {slug: id_ for id_, slug in (await session.execute(
+                select(Neighbourhood.id, Neighbourhood.slug)))}
+            for seed in seeds:
+                if seed.organisation not in organisations:
+                    raise ValueError(f"spend opportunity {seed.slug!r}: unknown organisation {seed.organisation!r}")
+                if seed.neighbourhood is not None and seed.neighbourhood not in neighbourhoods:
+                    raise ValueError(f"spend opportunity {seed.slug!r}: unknown neighbourhood {seed.neighbourhood!r}")
+                if seed.cost_minutes <= 0:
+                    raise ValueError(f"spend opportunity {seed.slug!r}: cost_minutes must be positive")
+                row = await session.scalar(select(SpendOpportunity).where(SpendOpportunity.slug == seed.slug))
+                if row is None:
+                    row = SpendOpportunity(slug=seed.slug)
+                    session.add(row)
+                    created += 1
+                else:
+                    updated += 1
+                row.organisation_id = organisations[seed.organisation]
+                row.kind = SpendKind(seed.kind)
+                row.name_en, row.name_cy = seed.name_en, seed.name_cy
+                row.description_en, row.description_cy = seed.description_en, seed.description_cy
+                row.venue = seed.venue
+                row.neighbourhood_id = neighbourhoods[seed.neighbourhood] if seed.neighbourhood else None
+                row.cost_minutes = seed.cost_minutes
+                row.active = seed.active
+                await session.flush()
+                await self.ledger.organisation_account_id(session, row.organisation_id)
+        return UpsertResult(created, updated)
+
+    # ------------------------------------------------------------------ vouchers
+
+    async def redeem(self, member_id: int, opportunity_id: int, *, idempotency_key: str
+                     ) -> IssuedVoucher | RedeemRefused:
+        """Spend credits on an opportunity and issue its voucher."""
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
+        ledger_key = f"voucher:{idempotency_key}"
+        async with self.db.transaction() as session:
+            existing = await self._issued_for_key(session, ledger_key)
+            if existing is not None:
+                return existing
+            if not await _registered(session, member_id):
+                return RedeemRefused(RedeemRefusal.NOT_REGISTERED)
+            row = await session.get(SpendOpportunity, opportunity_id)
+            if row is None:
+                return RedeemRefused(RedeemRefusal.NOT_FOUND)
+            if not row.active:
+                return RedeemRefused(RedeemRefusal.INACTIVE)
+            now = self.clock.now()
+            cost = row.cost_minutes
+            opportunity = await _opportunity(session, row)
+            member_account = await self.ledger.member_account_id(session, member_id)
+            organisation_account = await self.ledger.organisation_account_id(session, row.organisation_id)
+            code = await _unused_code(session)
+            try:
+                posted = await self.ledger.post(
+                    session, kind=TransactionKind.SPEND, legs=[(member_account, -cost), (organisation_account, cost)],
+                    idempotency_key=ledger_key, now=now, memo=code, actor_member_id=member_id)
+            except InsufficientCredit as refused:
+                return RedeemRefused(RedeemRefusal.INSUFFICIENT_CREDIT, balance_minutes=refused.balance_minutes,
+                                     cost_minutes=cost)
+            if not posted.created:  # a concurrent request with this key won
+                existing = await self._issued_for_key(session, ledger_key)
+                if existing is None:
+                    raise RuntimeError(f"ledger key {ledger_key!r} is used but has no voucher")
+                return existing
+            expires_at = now + timedelta(days=self.config.spending.voucher_valid_days)
+            voucher_id = (await session.execute(insert(_voucher).values(
+                code=code, member_id=member_id, spend_opportunity_id=opportunity.id, cost_minutes=cost,
+                status=VoucherStatus.ISSUED, issued_at=now, expires_at=expires_at,
+                spend_transaction_id=posted.transaction_id).returning(_voucher.c.id))).scalar_one()
+            balance = posted.balance_after(member_account)
+        return IssuedVoucher(voucher_id=voucher_id, code=code, expires_at=expires_at, cost_minutes=cost,
+                             opportunity=opportunity, balance_after_minutes=int(balance or 0),
+                             qr_png=voucher_qr_png(code), created=True)
+
+    async def _issued_for_key(self, session: AsyncSession, ledger_key: str) -> IssuedVoucher | None:
+        voucher = await session.scalar(
+            select(Voucher).join(LedgerTransaction, LedgerTransaction.id == Voucher.spend_transaction_id)
+            .where(LedgerTransaction.idempotency_key == ledger_key))
+        if voucher is None:
+            return None
+        row = await session.get(SpendOpportunity, voucher.spend_opportunity_id)
+        balance = await self.ledger.balance(session, await self.ledger.member_account_id(session, voucher.member_id))
+        return IssuedVoucher(voucher_id=voucher.id, code=voucher.code, expires_at=voucher.expires_at,
+                             cost_minutes=voucher.cost_minutes, opportunity=await _opportunity(session, row),
+                             balance_after_minutes=balance, qr_png=voucher_qr_png(voucher.code), created=False)
+
+    async def confirm_redemption(self, partner_member_id: int, code: str) -> Redemption:
+        """Partner staff at the venue accept a voucher, once."""
+        normalised = normalise_code(code)
+        if normalised is None:
+            return Redemption(RedemptionOutcome.UNKNOWN_CODE)
+        async with self.db.transaction() as session:
+            voucher = await session.scalar(select(Voucher).where(Voucher.code == normalised))
+            if voucher is None:
+                return Redemption(RedemptionOutcome.UNKNOWN_CODE, code=normalised)
+            row = await session.get(SpendOpportunity, voucher.spend_opportunity_id)
+            now = self.clock.now()
+            is_partner = await roles.has_role(session, partner_member_id, Role.PARTNER, row.organisation_id)
+            refusal = redemption_refusal(is_partner=is_partner, status=VoucherStatus(voucher.status),
+                                         expires_at=voucher.expires_at, now=now)
+            if refusal is None:
+                result = await session.execute(
+                    update(_voucher).where(_voucher.c.id == voucher.id, _voucher.c.status == VoucherStatus.ISSUED,
+                                           _voucher.c.expires_at > now)
+                    .values(status=VoucherStatus.REDEEMED, redeemed_at=now, redeemed_by_member_id=partner_member_id))
+                if result.rowcount != 1:  # someone else changed it first: say what it is now
+                    status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
+                    refusal = redemption_refusal(is_partner=True, status=VoucherStatus(status),
+                                                 expires_at=voucher.expires_at, now=now) \
+                        or RedemptionOutcome.ALREADY_REDEEMED
+            if refusal is RedemptionOutcome.NOT_PARTNER:
+                return Redemption(refusal, code=normalised)
+            member_name = await session.scalar(select(Member.display_name).where(Member.id == voucher.member_id))
+            opportunity = await _opportunity(session, row)
+            if refusal is not None:
+                return Redemption(refusal, code=normalised, voucher_id=voucher.id, member_id=voucher.member_id,
+                                  member_display_name=member_name, opportunity=opportunity,
+                                  cost_minutes=voucher.cost_minutes)
+            if await _reachable(session, voucher.member_id):
+                await enqueue(session, member_id=voucher.member_id, kind="voucher_redeemed", payload={
+                    "voucher_id": voucher.id, "code": voucher.code, "spend_opportunity_id": row.id,
+                    "cost_minutes": voucher.cost_minutes, "redeemed_at": now.isoformat(),
+                }, dedupe_key=f"voucher_redeemed:{voucher.id}", now=now)
+            return Redemption(RedemptionOutcome.REDEEMED, code=normalised, voucher_id=voucher.id,
+                              member_id=voucher.member_id, member_display_name=member_name,
+                              opportunity=opportunity, cost_minutes=voucher.cost_minutes, redeemed_at=now)
+
+    async def cancel_voucher(self, member_id: int, code: str) -> Cancellation:
+        """The owner gives back an unused voucher and gets the credits back."""
+        normalised = normalise_code(code)
+        if normalised is None:
+            return Cancellation(CancelOutcome.UNKNOWN_CODE)
+        async with self.db.transaction() as session:
+            voucher = await session.scalar(select(Voucher).where(Voucher.code == normalised,
+                                                                 Voucher.member_id == member_id))
+            if voucher is None:
+                return Cancellation(CancelOutcome.UNKNOWN_CODE)
+            now = self.clock.now()
+            if not await _close(session, voucher.id, VoucherStatus.CANCELLED):
+                status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
+                return Cancellation(_CANCEL_REFUSAL[VoucherStatus(status)], voucher_id=voucher.id)
+            transaction_id, balance = await self._refund(session, voucher, now, actor_member_id=member_id)
+            return Cancellation(CancelOutcome.CANCELLED, voucher_id=voucher.id,
+                                refunded_minutes=voucher.cost_minutes, transaction_id=transaction_id,
+                                balance_after_minutes=balance)
+
+    async def expire_vouchers(self) -> ExpiryRun:
+        """Expire and refund every issued voucher past its expiry.
+
+        Each voucher is its own transaction (one failure does not hold back the rest);
+        running this from two processes at once expires and refunds each voucher once.
+        """
+        expired = refunded = 0
+        now = self.clock.now()
+        after_id = 0
+        while True:
+            async with self.db.transaction() as session:
+                due = list(await session.scalars(
+                    select(_voucher.c.id).where(_voucher.c.status == VoucherStatus.ISSUED,
+                                                _voucher.c.expires_at <= now, _voucher.c.id > after_id)
+                    .order_by(_voucher.c.id).limit(EXPIRY_BATCH)))
+            if not due:
+                return ExpiryRun(expired, refunded)
+            after_id = due[-1]
+            for voucher_id in due:
+                minutes = await self._expire_one(voucher_id, now)
+                if minutes is not None:
+                    expired += 1
+                    refunded += minutes
+
+    async def _expire_one(self, voucher_id: int, now: datetime) -> int | None:
+        async with self.db.transaction() as session:
+            if not await _close(session, voucher_id, VoucherStatus.EXPIRED, expired_by=now):
+                return None  # redeemed, cancelled or expired by someone else meanwhile
+            voucher = (await session.execute(select(Voucher).where(Voucher.id == voucher_id))).scalar_one()
+            _, balance = await self._refund(session, voucher, now, actor_member_id=None)
+            if await _reachable(session, voucher.member_id):
+                await enqueue(session, member_id=voucher.member_id, kind="voucher_expired", payload={
+                    "voucher_id": voucher.id, "code": voucher.code,
+                    "spend_opportunity_id": voucher.spend_opportunity_id, "cost_minutes": voucher.cost_minutes,
+                    "expires_at": voucher.expires_at.isoformat(), "balance_minutes": balance,
+                }, dedupe_key=f"voucher_expired:{voucher.id}", now=now)
+            return voucher.cost_minutes
+
+    async def _refund(self, session: AsyncSession, voucher: Voucher, now: datetime, *,
+                      actor_member_id: int | None) -> tuple[int, int]:
+        organisation_id = await session.scalar(select(SpendOpportunity.organisation_id).where(
+            SpendOpportunity.id == voucher.spend_opportunity_id))
+        organisation_account = await self.ledger.organisation_account_id(session, organisation_id)
+        member_account = await self.ledger.member_account_id(session, voucher.member_id)
+        posted = await self.ledger.post(
+            session, kind=TransactionKind.REFUND,
+            legs=[(organisation_account, -voucher.cost_minutes), (member_account, voucher.cost_minutes)],
+            idempotency_key=f"voucher-refund:{voucher.id}", now=now, memo=voucher.code,
+            actor_member_id=actor_member_id)
+        await session.execute(update(_voucher).where(_voucher.c.id == voucher.id)
+                              .values(refund_transaction_id=posted.transaction_id))
+        return posted.transaction_id, await self.ledger.balance(session, member_account)
+
+    async def my_vouchers(self, member_id: int, *, include_closed: bool = True) -> list[VoucherView]:
+        """The member's vouchers: usable ones first (soonest expiry first), then the rest, newest first."""
+        async with self.db.transaction() as session:
+            query = select(Voucher).where(Voucher.member_id == member_id)
+            if not include_closed:
+                query = query.where(Voucher.status == VoucherStatus.ISSUED)
+            rows = (await session.scalars(query.order_by(Voucher.id.desc()))).all()
+            now = self.clock.now()
+            opportunities: dict[int, Opportunity] = {}
+            views = []
+            for voucher in rows:
+                if voucher.spend_opportunity_id not in opportunities:
+                    opportunities[voucher.spend_opportunity_id] = await _opportunity(
+                        session, await session.get(SpendOpportunity, voucher.spend_opportunity_id))
+                status = VoucherStatus(voucher.status)
+                if status is VoucherStatus.ISSUED and voucher.expires_at <= now:
+                    status = VoucherStatus.EXPIRED
+                views.append(VoucherView(voucher.id, voucher.code, status,
+                                         opportunities[voucher.spend_opportunity_id], voucher.cost_minutes,
+                                         voucher.issued_at, voucher.expires_at, voucher.redeemed_at))
+        usable = sorted((v for v in views if v.status is VoucherStatus.ISSUED), key=lambda v: (v.expires_at, v.voucher_id))
+        return usable + [v for v in views if v.status is not VoucherStatus.ISSUED]
+
+    async def voucher_qr(self, member_id: int, code: str) -> bytes | None:
+        """The QR of one of the member's own issued vouchers, to show it again."""
+        normalised = normalise_code(code)
+        if normalised is None:
+            return None
+        async with self.db.transaction() as session:
+            found = await session.scalar(select(_voucher.c.id).where(
+                _voucher.c.code == normalised, _voucher.c.member_id == member_id,
+                _voucher.c.status == VoucherStatus.ISSUED))
+        return voucher_qr_png(normalised) if found is not None else None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+async def _close(session: AsyncSession, voucher_id: int, status: VoucherStatus, *,
+                 expired_by: datetime | None = None) -> bool:
+    """Guarded transition out of ISSUED; False when the voucher had left it already."""
+    statement = update(_voucher).where(_voucher.c.id == voucher_id, _voucher.c.status == VoucherStatus.ISSUED)
+    if expired_by is not None:
+        statement = statement.where(_voucher.c.expires_at <= expired_by)
+    return (await session.execute(statement.values(status=status))).rowcount == 1
+
+
+async def _unused_code(session: AsyncSession) -> str:
+    for _ in range(20):
+        code = new_code()
+        if await session.scalar(select(_voucher.c.id).where(_voucher.c.code == code)) is None:
+            return code
+    raise RuntimeError("could not draw an unused voucher code in 20 tries")
+
+
+async def _opportunity(session: AsyncSession, row: SpendOpportunity) -> Opportunity:
+    organisation = await session.get(Organisation, row.organisation_id)
+    neighbourhood = await session.get(Neighbourhood, row.neighbourhood_id) if row.neighbourhood_id else None
+    return Opportunity(
+        id=row.id, slug=row.slug, kind=SpendKind(row.kind), name_en=row.name_en, name_cy=row.name_cy,
+        description_en=row.description_en or "", description_cy=row.description_cy or "", venue=row.venue,
+        organisation=Named(organisation.id, organisation.slug, organisation.name_en, organisation.name_cy),
+        neighbourhood=(Named(neighbourhood.id, neighbourhood.slug, neighbourhood.name_en, neighbourhood.name_cy)
+                       if neighbourhood is not None else None),
+        cost_minutes=row.cost_minutes, active=row.active)
+
+
+async def _registered(session: AsyncSession, member_id: int) -> bool:
+    row = (await session.execute(select(Member.registered_at, Member.erased_at)
+                                 .where(Member.id == member_id))).one_or_none()
+    return row is not None and row.registered_at is not None and row.erased_at is None
+
+
+async def _reachable(session: AsyncSession, member_id: int) -> bool:
+    row = (await session.execute(select(Member.telegram_user_id, Member.erased_at)
+                                 .where(Member.id == member_id))).one_or_none()
+    return row is not None and row.telegram_user_id is not None and row.erased_at is None

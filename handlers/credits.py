@@ -1,0 +1,194 @@
+"""/balance, /statement and /give: a member's time credits."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.db.models import AccountKind, TransactionKind
+from bot.i18n import N_, Translator
+from bot.parsing.durations import DurationError, parse_duration
+from bot.services import reference
+from bot.services.transfers import StatementRow, TransferOutcome
+from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.hours import duration_problem
+from handlers.menu import menu_item
+from handlers.notifications import Rendered, renders
+
+GIVE_FLOW = "give"
+
+menu_item(30, N_("💳 Balance"), "balance")
+
+
+def kind_label(t: Translator, kind: TransactionKind) -> str:
+    return {
+        TransactionKind.EARN: t.gettext("hours given"),
+        TransactionKind.SPEND: t.gettext("spent"),
+        TransactionKind.TRANSFER: t.gettext("transfer"),
+        TransactionKind.REFUND: t.gettext("refund"),
+        TransactionKind.REVERSAL: t.gettext("correction"),
+    }[kind]
+
+
+def signed(t: Translator, minutes: int) -> str:
+    return ("+" if minutes > 0 else "−") + t.duration(abs(minutes))
+
+
+@command("balance")
+async def balance(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    summary = await turn.services.transfers.balance_summary(turn.member.id)
+    names = await reference.by_id(turn.services.db)
+    lines = [_.gettext("<b>Your balance: {balance}</b>", balance=_.credits(summary.balance_minutes))]
+    if summary.pending_minutes:
+        lines.append(_.gettext("Waiting for approval: {duration}", duration=_.duration(summary.pending_minutes)))
+    if summary.recent:
+        lines.append("")
+        lines.append(_.gettext("Recent movements:"))
+        for movement in summary.recent:
+            party = movement.counterparty
+            where = ""
+            if party is not None and party.organisation_id in names.organisations:
+                where = " · " + names.organisations[party.organisation_id].name(turn.language)
+            lines.append(f"{_.date(_.local_date(movement.created_at), 'd MMM')} · "
+                         f"{kind_label(_, movement.kind)} {signed(_, movement.amount_minutes)}{where}")
+    else:
+        lines.append(_.gettext("No movements yet. Every hour you give earns one time credit: send /log."))
+    await turn.reply("\n".join(lines), keyboard([button(_.gettext("Full statement (CSV)"), "stmt"),
+                                                 button(_.gettext("Give credits"), "give-start")]))
+
+
+@command("statement")
+async def statement(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    def counterparty(row: StatementRow) -> str:
+        party = row.counterparty
+        if party is None:
+            return ""
+        if party.kind is AccountKind.SCHEME:
+            return _.gettext("the timebank")
+        if party.organisation is not None:
+            return party.organisation.name(turn.language)
+        if party.member_display_name:
+            return party.member_display_name
+        return _.gettext("a former member")
+
+    body = await turn.services.transfers.statement_csv(
+        turn.member.id,
+        headers=[_.gettext("Date"), _.gettext("Kind"), _.gettext("Minutes"), _.gettext("Balance after (minutes)"),
+                 _.gettext("With"), _.gettext("Note")],
+        describe_counterparty=counterparty, describe_kind=lambda kind: kind_label(_, kind))
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename="time-credits-statement.csv",
+                                         caption=_.gettext("Your statement of time credits."))
+
+
+@callback("stmt")
+async def statement_button(turn: Turn, args: list[str]) -> None:
+    await turn.answer()
+    await statement(turn, args)
+
+
+# --------------------------------------------------------------------------- giving
+
+
+@command("give")
+async def give(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    groups = await turn.services.members.groups()
+    await turn.set_dialogue(GIVE_FLOW, "recipient", key=secrets.token_hex(8))
+    rows = [[button(group.display_name, "give-to", group.id)] for group in groups[:10]]
+    rows.append([button(_.gettext("Cancel"), "give-cancel")])
+    await turn.reply(_.gettext("<b>Give time credits</b>\nChoose a group below, or type the member number of the "
+                               "person you want to give to (they can see it in /me)."), keyboard(*rows))
+
+
+@callback("give-start")
+async def give_button(turn: Turn, args: list[str]) -> None:
+    await turn.answer()
+    await give(turn, args)
+
+
+@callback("give-cancel")
+async def give_cancelled(turn: Turn, args: list[str]) -> None:
+    if turn.dialogue is not None and turn.dialogue.flow == GIVE_FLOW:
+        await turn.end_dialogue()
+    await turn.show(turn.t.gettext("Cancelled."))
+
+
+def _giving(turn: Turn, step_name: str) -> bool:
+    return turn.dialogue is not None and turn.dialogue.flow == GIVE_FLOW and turn.dialogue.step == step_name
+
+
+@callback("give-to")
+async def chose_group(turn: Turn, args: list[str]) -> None:
+    if not _giving(turn, "recipient") or not args or not args[0].isdigit():
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    await _take_recipient(turn, int(args[0]))
+
+
+@step(GIVE_FLOW, "recipient")
+async def typed_recipient(turn: Turn, text: str) -> None:
+    number = text.strip().lstrip("#")
+    if not number.isdigit():
+        await turn.reply(turn.t.gettext("Please type a member number, like 42, or choose a group."))
+        return
+    await _take_recipient(turn, int(number))
+
+
+async def _take_recipient(turn: Turn, member_id: int) -> None:
+    _ = turn.t
+    recipient = await turn.services.members.by_id(member_id)
+    if recipient is None or recipient.id == turn.member.id:
+        await turn.reply(_.gettext("I can't find a member with that number.") if recipient is None
+                         else _.gettext("You can't give credits to yourself."))
+        return
+    await turn.set_dialogue(GIVE_FLOW, "amount", **{**turn.dialogue.data, "to": recipient.id,
+                                                     "to_name": recipient.display_name})
+    await turn.reply(_.gettext("How much would you like to give {name}? For example 1, 0.5 or 1:30.",
+                               name=recipient.display_name))
+
+
+@step(GIVE_FLOW, "amount")
+async def typed_amount(turn: Turn, text: str) -> None:
+    _ = turn.t
+    minutes = parse_duration(text)
+    if isinstance(minutes, DurationError):
+        await turn.reply(duration_problem(turn, minutes))
+        return
+    data = {**turn.dialogue.data, "minutes": minutes}
+    await turn.set_dialogue(GIVE_FLOW, "confirm", **data)
+    await turn.reply(_.gettext("Give {amount} to {name}?", amount=_.credits(minutes), name=data["to_name"]),
+                     keyboard([button(_.gettext("Yes, give"), "give-ok"), button(_.gettext("Cancel"), "give-cancel")]))
+
+
+@callback("give-ok")
+async def confirmed(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    if not _giving(turn, "confirm"):
+        await turn.answer(_.gettext("That button has expired."), alert=True)
+        return
+    data = turn.dialogue.data
+    result = await turn.services.transfers.transfer(turn.member.id, data["to"], data["minutes"],
+                                                    idempotency_key=f"give:{data['key']}")
+    if result.outcome is TransferOutcome.INSUFFICIENT_CREDIT:
+        await turn.show(_.gettext("You don't have enough credits for that: your balance is {balance}.",
+                                  balance=_.credits(result.balance_minutes or 0)))
+        await turn.end_dialogue()
+        return
+    await turn.end_dialogue()
+    if result.outcome is TransferOutcome.TRANSFERRED:
+        await turn.show(_.gettext("Done: you gave {amount} to {name}. Your balance is now {balance}.",
+                                  amount=_.credits(result.minutes), name=data["to_name"],
+                                  balance=_.credits(result.balance_after_minutes or 0)))
+    else:
+        await turn.show(_.gettext("That transfer could not be made. Please send /give to try again."))
+
+
+@renders("credits_received")
+async def render_received(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+    sender = payload.get("from_display_name") or t.gettext("a member")
+    text = t.gettext("🎁 {name} gave you {amount}. Your balance is now {balance}.", name=sender,
+                     amount=t.credits(payload["minutes"]), balance=t.credits(payload["balance_minutes"]))
+    if payload.get("note"):
+        text += "\n" + t.gettext("Note: {note}", note=payload["note"])
+    return Rendered(text)

@@ -1,0 +1,426 @@
+"""Volunteers and shifts: /shifts (find), the shift card, sign up, waitlist, leave,
+/myshifts, calendar files and deep links.
+
+List filters travel in callback_data ("sh-l:<activity>:<neighbourhood>:<when>:<page>",
+0 meaning any); they only choose what to show. Every action on a shift goes to the
+shift service, which decides it against the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import InlineKeyboardButton
+
+from bot.db.models import SignupStatus
+from bot.i18n import N_, Safe, Translator
+from bot.services import reference
+from bot.services.shifts import DeclineOutcome, LeaveOutcome, ShiftCard, ShiftListItem, SignupOutcome
+from handlers.base import Turn, button, callback, command, keyboard
+from handlers.menu import menu_item
+from handlers.notifications import Rendered, renders
+from handlers.registration import deep_link
+
+menu_item(10, N_("🗓 Find a shift"), "shifts")
+menu_item(15, N_("📋 My shifts"), "myshifts")
+
+WHEN = ("all", "week", "next")
+
+
+# --------------------------------------------------------------------------- words
+
+
+def when_label(t: Translator, when: str) -> str:
+    return {"all": t.gettext("Any time"), "week": t.gettext("This week"), "next": t.gettext("Next week")}[when]
+
+
+def week_range(today: date, when: str) -> tuple[date | None, date | None]:
+    """This week runs to Sunday; next week is Monday to Sunday after it."""
+    if when == "week":
+        return today, today + timedelta(days=6 - today.weekday())
+    if when == "next":
+        monday = today + timedelta(days=7 - today.weekday())
+        return monday, monday + timedelta(days=6)
+    return None, None
+
+
+def time_span(t: Translator, starts_at, ends_at) -> str:  # noqa: ANN001 - aware datetimes
+    return t.gettext("{day}, {start}–{end}", day=t.date(t.local_date(starts_at), "EEE d MMM"),
+                     start=t.time(starts_at), end=t.time(ends_at))
+
+
+def places(t: Translator, free: int, waitlist: int) -> str:
+    if free > 0:
+        return t.ngettext("{n} place free", "{n} places free", free)
+    return t.ngettext("full, {n} waiting", "full, {n} waiting", waitlist)
+
+
+def list_label(t: Translator, item: ShiftListItem) -> str:
+    mark = {SignupStatus.BOOKED: "✅ ", SignupStatus.WAITLISTED: "⏳ "}.get(item.my_status, "")
+    return (f"{mark}{t.date(t.local_date(item.starts_at), 'EEE d MMM')} {t.time(item.starts_at)} · "
+            f"{item.activity.name(t.language)} · {places(t, item.free_places, item.waitlist_length)}")
+
+
+def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
+    lines = [
+        t.gettext("<b>{activity}</b> with {organisation}", activity=card.activity.name(t.language),
+                  organisation=card.organisation.name(t.language)),
+        "🗓 " + time_span(t, card.starts_at, card.ends_at),
+        "📍 " + t.gettext("{venue}, {neighbourhood}", venue=card.venue, neighbourhood=card.neighbourhood.name(t.language)),
+    ]
+    if card.address:
+        lines.append(t.gettext("Address: {address}", address=card.address))
+    lines.append("👥 " + places(t, card.free_places, card.waitlist_length))
+    if card.requires_dbs:
+        lines.append("🛡 " + (t.gettext("Needs a DBS check (yours is valid).") if card.my_dbs_valid
+                             else t.gettext("Needs a DBS check: ask the coordinator if you don't have one.")))
+    description = t.pick(card.description_en, card.description_cy)
+    if description:
+        lines.extend(["", Safe(_escape(description))])
+    status = {
+        SignupStatus.BOOKED: t.gettext("✅ You're booked."),
+        SignupStatus.WAITLISTED: t.gettext("⏳ You're number {position} on the waiting list.",
+                                           position=card.my_waitlist_position or 0),
+    }.get(card.my_status)
+    if card.status.value == "cancelled":
+        status = t.gettext("❌ This shift has been cancelled.")
+    if status:
+        lines.extend(["", status])
+    if bot_username:
+        link = "https://t.me/" + bot_username + "?start=shift_" + str(card.shift_id)
+        lines.extend(["", t.gettext("Share: {link}", link=link)])
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+# --------------------------------------------------------------------------- finding
+
+
+@command("shifts")
+async def find_shifts(turn: Turn, args: list[str]) -> None:
+    await show_list(turn, 0, 0, "all", 0)
+
+
+async def show_list(turn: Turn, activity_id: int, neighbourhood_id: int, when: str, page: int) -> None:
+    _ = turn.t
+    today = turn.services.hours.today()
+    date_from, date_to = week_range(today, when)
+    result = await turn.services.shifts.list_upcoming(
+        member_id=turn.member.id, activity_type_id=activity_id or None, neighbourhood_id=neighbourhood_id or None,
+        date_from=date_from, date_to=date_to, page=page)
+    names = await reference.by_id(turn.services.db)
+    activity = names.activity_types.get(activity_id)
+    hood = names.neighbourhoods.get(neighbourhood_id)
+    filters = [
+        button("🔎 " + (activity.name(turn.language) if activity else _.gettext("Any activity")),
+               "sh-f", "act", neighbourhood_id, when),
+        button("📍 " + (hood.name(turn.language) if hood else _.gettext("Anywhere")), "sh-f", "hood", activity_id, when),
+        button("🗓 " + when_label(_, when), "sh-f", "when", activity_id, neighbourhood_id),
+    ]
+    rows: list[list[InlineKeyboardButton]] = [filters]
+    rows += [[button(list_label(_, item), "sh-c", item.shift_id)] for item in result.items]
+    paging = []
+    if page > 0:
+        paging.append(button(_.gettext("◀ Earlier"), "sh-l", activity_id, neighbourhood_id, when, page - 1))
+    if result.has_next:
+        paging.append(button(_.gettext("Later ▶"), "sh-l", activity_id, neighbourhood_id, when, page + 1))
+    rows.append(paging)
+    if result.total:
+        pages = (result.total + result.page_size - 1) // result.page_size
+        text = (_.ngettext("<b>{n} shift</b> you could take.", "<b>{n} shifts</b> you could take.", result.total)
+                + " " + _.gettext("Page {page} of {pages}. Choose one to see more.", page=page + 1, pages=pages))
+    else:
+        text = _.gettext("No open shifts match. Try another activity, place or week.")
+    await turn.show(text, keyboard(*rows))
+
+
+def _ints(args: list[str], count: int) -> list[int] | None:
+    if len(args) < count or not all(part.isdigit() for part in args[:count]):
+        return None
+    return [int(part) for part in args[:count]]
+
+
+@callback("sh-l")
+async def list_page(turn: Turn, args: list[str]) -> None:
+    if len(args) != 4 or args[2] not in WHEN or not (args[0] + args[1] + args[3]).isdigit():
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    await show_list(turn, int(args[0]), int(args[1]), args[2], int(args[3]))
+
+
+@callback("sh-f")
+async def choose_filter(turn: Turn, args: list[str]) -> None:
+    """Offers the choices for one filter, keeping the other two."""
+    _ = turn.t
+    if len(args) != 3 or args[0] not in ("act", "hood", "when"):
+        await turn.answer(_.gettext("That button has expired."), alert=True)
+        return
+    kind, first, second = args
+    rows: list[list[InlineKeyboardButton]] = []
+    if kind == "act":  # first = neighbourhood, second = when
+        rows.append([button(_.gettext("Any activity"), "sh-l", 0, first, second, 0)])
+        rows += [[button(item.name(turn.language), "sh-l", item.id, first, second, 0)]
+                 for item in await reference.activity_types(turn.services.db)]
+    elif kind == "hood":  # first = activity, second = when
+        rows.append([button(_.gettext("Anywhere"), "sh-l", first, 0, second, 0)])
+        rows += [[button(item.name(turn.language), "sh-l", first, item.id, second, 0)]
+                 for item in await reference.neighbourhoods(turn.services.db)]
+    else:  # first = activity, second = neighbourhood
+        rows += [[button(when_label(_, when), "sh-l", first, second, when, 0)] for when in WHEN]
+    await turn.show(_.gettext("Show shifts for:"), keyboard(*rows))
+
+
+# --------------------------------------------------------------------------- one shift
+
+
+async def show_card(turn: Turn, shift_id: int, notice: str | None = None) -> None:
+    _ = turn.t
+    card = await turn.services.shifts.shift_card(shift_id, member_id=turn.member.id)
+    if card is None:
+        await turn.show(_.gettext("That shift no longer exists."))
+        return
+    rows: list[list[InlineKeyboardButton]] = []
+    open_for_signup = card.status.value == "open" and not card.has_started
+    if open_for_signup and card.my_status is None:
+        rows.append([button(_.gettext("Sign up"), "sh-s", shift_id) if card.free_places > 0
+                     else button(_.gettext("Join the waiting list"), "sh-w", shift_id)])
+    elif open_for_signup and card.my_status is SignupStatus.BOOKED:
+        rows.append([button(_.gettext("Cancel my place"), "sh-x", shift_id)])
+    elif open_for_signup and card.my_status is SignupStatus.WAITLISTED:
+        rows.append([button(_.gettext("Leave the waiting list"), "sh-x", shift_id)])
+    rows.append([button(_.gettext("📅 Add to calendar"), "sh-ics", shift_id)])
+    if card.viewer_is_coordinator:
+        coordinator_row = []
+        if card.has_started and card.status.value == "open":
+            coordinator_row.append(button(_.gettext("Attendance"), "att", shift_id))
+        elif card.status.value == "open":
+            coordinator_row.append(button(_.gettext("Edit"), "shc-edit", shift_id))
+            coordinator_row.append(button(_.gettext("Cancel shift"), "shc-cancel", shift_id))
+        rows.append(coordinator_row)
+    rows.append([button(_.gettext("◀ All shifts"), "sh-l", 0, 0, "all", 0)])
+    text = card_text(_, card, turn.context.application.bot_data.get("bot_username"))
+    if notice:
+        text = Safe(notice + "\n\n" + text)
+    await turn.show(text, keyboard(*rows))
+
+
+@deep_link("shift")
+async def open_shift_link(turn: Turn, argument: str) -> None:
+    if not argument.isdigit():
+        await turn.reply(turn.t.gettext("That shift no longer exists."))
+        return
+    await show_card(turn, int(argument))
+
+
+@callback("sh-c")
+async def card(turn: Turn, args: list[str]) -> None:
+    ids = _ints(args, 1)
+    if ids is None:
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    await show_card(turn, ids[0])
+
+
+def signup_text(t: Translator, outcome: SignupOutcome) -> str:
+    return {
+        SignupOutcome.BOOKED: t.gettext("✅ You're booked. We'll remind you the day before."),
+        SignupOutcome.WAITLISTED: t.gettext("⏳ You're on the waiting list. We'll tell you if a place comes free."),
+        SignupOutcome.ALREADY_BOOKED: t.gettext("You're already booked on this shift."),
+        SignupOutcome.ALREADY_WAITLISTED: t.gettext("You're already on the waiting list."),
+        SignupOutcome.FULL: t.gettext("Sorry, the last place has just gone. You can join the waiting list."),
+        SignupOutcome.COLLIDES: t.gettext("You're booked on another shift at that time."),
+        SignupOutcome.DBS_REQUIRED: t.gettext("This shift needs a DBS check that is valid on the day. "
+                                              "Please ask the coordinator."),
+        SignupOutcome.SIGNUP_CLOSED: t.gettext("This shift has already started."),
+        SignupOutcome.SHIFT_ENDED: t.gettext("This shift has already finished."),
+        SignupOutcome.SHIFT_CANCELLED: t.gettext("This shift has been cancelled."),
+        SignupOutcome.NOT_FOUND: t.gettext("That shift no longer exists."),
+        SignupOutcome.NOT_REGISTERED: t.gettext("Please register first: send /start."),
+    }[outcome]
+
+
+@callback("sh-s")
+async def sign_up(turn: Turn, args: list[str]) -> None:
+    await _book(turn, args, waitlist=False)
+
+
+@callback("sh-w")
+async def join_waitlist(turn: Turn, args: list[str]) -> None:
+    await _book(turn, args, waitlist=True)
+
+
+async def _book(turn: Turn, args: list[str], *, waitlist: bool) -> None:
+    ids = _ints(args, 1)
+    if ids is None:
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    shifts = turn.services.shifts
+    outcome = await (shifts.join_waitlist if waitlist else shifts.sign_up)(turn.member.id, ids[0])
+    if outcome in (SignupOutcome.BOOKED, SignupOutcome.WAITLISTED, SignupOutcome.FULL):
+        await turn.answer()
+        await show_card(turn, ids[0], notice=signup_text(turn.t, outcome))
+    else:
+        await turn.answer(signup_text(turn.t, outcome), alert=True)
+
+
+@callback("sh-x")
+async def leave(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    ids = _ints(args, 1)
+    if ids is None:
+        await turn.answer(_.gettext("That button has expired."), alert=True)
+        return
+    outcome = await turn.services.shifts.leave(turn.member.id, ids[0])
+    text = {
+        LeaveOutcome.CANCELLED: _.gettext("Your place is cancelled. Thank you for letting us know."),
+        LeaveOutcome.CANCELLED_LATE: _.gettext("Your place is cancelled. As it is close to the start, "
+                                               "the coordinator has been told."),
+        LeaveOutcome.LEFT_WAITLIST: _.gettext("You've left the waiting list."),
+        LeaveOutcome.NOT_SIGNED_UP: _.gettext("You're not signed up for this shift."),
+        LeaveOutcome.SIGNUP_CLOSED: _.gettext("This shift has already started."),
+        LeaveOutcome.SHIFT_CANCELLED: _.gettext("This shift has been cancelled."),
+        LeaveOutcome.NOT_FOUND: _.gettext("That shift no longer exists."),
+    }[outcome]
+    if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
+        await turn.answer()
+        await show_card(turn, ids[0], notice=text)
+    else:
+        await turn.answer(text, alert=True)
+
+
+@callback("sh-d")
+async def decline(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    ids = _ints(args, 1)
+    outcome = await turn.services.shifts.decline_promotion(turn.member.id, ids[0]) if ids else DeclineOutcome.NOT_FOUND
+    if outcome is DeclineOutcome.DECLINED:
+        await turn.show(_.gettext("No problem: we've offered your place to the next person waiting."))
+    elif outcome is DeclineOutcome.SIGNUP_CLOSED:
+        await turn.answer(_.gettext("This shift has already started."), alert=True)
+    else:
+        await turn.answer(_.gettext("You don't hold a place from the waiting list on this shift."), alert=True)
+
+
+@callback("sh-ics")
+async def calendar_file(turn: Turn, args: list[str]) -> None:
+    ids = _ints(args, 1)
+    body = await turn.services.calendar.shift_ics(ids[0], language=turn.language, url=_link(turn, ids[0])) if ids else None
+    if body is None:
+        await turn.answer(turn.t.gettext("That shift no longer exists."), alert=True)
+        return
+    await turn.answer()
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename=f"shift-{ids[0]}.ics",
+                                         caption=turn.t.gettext("Open this to add the shift to your calendar."))
+
+
+def _link(turn: Turn, shift_id: int) -> str | None:
+    username = turn.context.application.bot_data.get("bot_username")
+    return f"https://t.me/{username}?start=shift_{shift_id}" if username else None
+
+
+# --------------------------------------------------------------------------- mine
+
+
+@command("myshifts")
+async def my_shifts(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    mine = await turn.services.shifts.my_shifts(turn.member.id)
+    if not mine:
+        await turn.reply(_.gettext("You have no shifts booked. Send /shifts to find one."))
+        return
+    rows = []
+    for item in mine:
+        status = ("✅ " if item.status is SignupStatus.BOOKED
+                  else "⏳ " + _.gettext("(waiting list no. {position}) ", position=item.waitlist_position or 0))
+        rows.append([button(f"{status}{_.date(_.local_date(item.starts_at), 'EEE d MMM')} {_.time(item.starts_at)} · "
+                            f"{item.activity.name(turn.language)}", "sh-c", item.shift_id)])
+    rows.append([button(_.gettext("📅 All my shifts in my calendar"), "my-ics")])
+    await turn.reply(_.ngettext("<b>Your {n} upcoming shift</b>", "<b>Your {n} upcoming shifts</b>", len(mine)),
+                     keyboard(*rows))
+
+
+@callback("my-ics")
+async def my_calendar(turn: Turn, args: list[str]) -> None:
+    body = await turn.services.calendar.member_shifts_ics(turn.member.id, language=turn.language,
+                                                          url_for=lambda shift_id: _link(turn, shift_id) or "")
+    await turn.answer()
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename="my-shifts.ics",
+                                         caption=turn.t.gettext("Open this to add your shifts to your calendar."))
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@renders("shift_reminder")
+async def render_reminder(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+    # Only while the booking still stands: they may have cancelled since it was queued.
+    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
+        return None
+    return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
+                              activity=card.activity.name(t.language), venue=card.venue,
+                              when=time_span(t, card.starts_at, card.ends_at)),
+                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id)]))
+
+
+@renders("waitlist_promoted")
+async def render_promoted(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    if card is None:
+        return None
+    return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
+                              "If you can't make it now, please decline so the next person can go.",
+                              activity=card.activity.name(t.language), venue=card.venue,
+                              when=time_span(t, card.starts_at, card.ends_at)),
+                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id),
+                              button(t.gettext("I can't make it"), "sh-d", card.shift_id)]))
+
+
+@renders("shift_cancelled")
+async def render_cancelled(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    if card is None:
+        return None
+    return Rendered(t.gettext("❌ Cancelled: {activity} at {venue}, {when}. Sorry for the change of plan; "
+                              "send /shifts to find another.", activity=card.activity.name(t.language),
+                              venue=card.venue, when=time_span(t, card.starts_at, card.ends_at)))
+
+
+@renders("shift_changed")
+async def render_changed(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    if card is None:
+        return None
+    return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
+                              activity=card.activity.name(t.language), venue=card.venue,
+                              when=time_span(t, card.starts_at, card.ends_at)),
+                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id),
+                              button(t.gettext("Cancel my place"), "sh-x", card.shift_id)]))
+
+
+@renders("late_cancellation")
+async def render_late(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    if card is None:
+        return None
+    text = t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
+                     "Booked now: {booked} of {capacity} (minimum {minimum}).",
+                     activity=card.activity.name(t.language), venue=card.venue,
+                     when=time_span(t, card.starts_at, card.ends_at), booked=payload["booked_count"],
+                     capacity=payload["capacity"], minimum=payload["minimum"])
+    return Rendered(text, keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id)]))
+
+
+@renders("hours_credited")
+async def render_credited(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+    names = await reference.by_id(services.db)
+    organisation = names.organisations.get(payload["organisation_id"])
+    return Rendered(t.gettext(
+        "✅ {organisation} confirmed you were there: {duration} on {date}. Your balance is now {balance}.",
+        organisation=organisation.name(t.language) if organisation else "", duration=t.duration(payload["minutes"]),
+        date=t.date(date.fromisoformat(payload["worked_on"])), balance=t.credits(payload["balance_minutes"])))

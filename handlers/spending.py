@@ -1,0 +1,184 @@
+"""/spend (the directory and vouchers), /vouchers, and /redeem CODE for partner staff."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.db.models import Role, SpendKind, VoucherStatus
+from bot.i18n import N_, Translator
+from bot.services.spending import (
+    CancelOutcome,
+    IssuedVoucher,
+    Opportunity,
+    RedeemRefusal,
+    RedemptionOutcome,
+    format_code,
+)
+from handlers.base import Turn, button, callback, command, keyboard
+from handlers.menu import menu_item
+from handlers.notifications import Rendered, renders
+
+FLOW = "spend"
+
+menu_item(40, N_("🎟 Spend credits"), "spend")
+menu_item(70, N_("🎫 Redeem a voucher"), "redeem", Role.PARTNER)
+
+
+def kind_name(t: Translator, kind: SpendKind) -> str:
+    return t.gettext("leisure and council") if kind is SpendKind.CORPORATE else t.gettext("community")
+
+
+@command("spend")
+async def spend(turn: Turn, args: list[str]) -> None:
+    await _directory(turn, None)
+
+
+async def _directory(turn: Turn, kind: SpendKind | None) -> None:
+    _ = turn.t
+    opportunities = await turn.services.spending.directory(kind=kind)
+    filters = [button(("• " if kind is None else "") + _.gettext("All"), "spend-list", "all"),
+               button(("• " if kind is SpendKind.COMMUNITY else "") + _.gettext("Community"), "spend-list", "community"),
+               button(("• " if kind is SpendKind.CORPORATE else "") + _.gettext("Leisure"), "spend-list", "corporate")]
+    rows = [filters] + [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "spend-see", item.id)]
+                        for item in opportunities[:20]]
+    text = (_.gettext("<b>Spend your time credits</b>\nChoose something to see more.") if opportunities
+            else _.gettext("There is nothing to spend credits on here yet."))
+    await turn.show(text, keyboard(*rows))
+
+
+@callback("spend-list")
+async def filtered(turn: Turn, args: list[str]) -> None:
+    kinds = {"all": None, "community": SpendKind.COMMUNITY, "corporate": SpendKind.CORPORATE}
+    if not args or args[0] not in kinds:
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    await _directory(turn, kinds[args[0]])
+
+
+def card(t: Translator, item: Opportunity) -> str:
+    lines = [f"<b>{_escape(item.name(t.language))}</b>",
+             t.gettext("Cost: {cost}", cost=t.credits(item.cost_minutes)),
+             t.gettext("Where: {venue}", venue=item.venue)]
+    if item.neighbourhood is not None:
+        lines.append(t.gettext("Neighbourhood: {neighbourhood}", neighbourhood=item.neighbourhood.name(t.language)))
+    lines.append(t.gettext("Run by: {organisation} ({kind})", organisation=item.organisation.name(t.language),
+                           kind=kind_name(t, item.kind)))
+    description = t.pick(item.description_en, item.description_cy)
+    if description:
+        lines.extend(["", _escape(description)])
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+@callback("spend-see")
+async def see(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    item = await turn.services.spending.opportunity(int(args[0])) if args and args[0].isdigit() else None
+    if item is None or not item.active:
+        await turn.answer(_.gettext("That is no longer on offer."), alert=True)
+        return
+    # The key is made here, so pressing "Get a voucher" twice issues one voucher.
+    await turn.set_dialogue(FLOW, "confirm", opportunity_id=item.id, key=secrets.token_hex(8))
+    await turn.show(card(_, item), keyboard(
+        [button(_.gettext("Get a voucher for {cost}", cost=_.credits(item.cost_minutes)), "spend-buy", item.id)],
+        [button(_.gettext("Back"), "spend-list", "all")]))
+
+
+@callback("spend-buy")
+async def buy(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == FLOW else None
+    if pending is None or args != [str(pending["opportunity_id"])]:
+        await turn.answer(_.gettext("That button has expired."), alert=True)
+        return
+    result = await turn.services.spending.redeem(turn.member.id, pending["opportunity_id"],
+                                                 idempotency_key=f"spend:{pending['key']}")
+    if not isinstance(result, IssuedVoucher):
+        if result.reason is RedeemRefusal.INSUFFICIENT_CREDIT:
+            await turn.answer(_.gettext("Not enough credits: this costs {cost} and your balance is {balance}.",
+                                        cost=_.credits(result.cost_minutes or 0),
+                                        balance=_.credits(result.balance_minutes or 0)), alert=True)
+        else:
+            await turn.answer(_.gettext("That is no longer on offer."), alert=True)
+        return
+    await turn.end_dialogue()
+    await turn.show(_.gettext("🎟 Your voucher for <b>{name}</b>: <code>{code}</code>\n"
+                              "Show this code or the picture at {venue}. It is valid until {date}.\n"
+                              "Your balance is now {balance}.",
+                              name=result.opportunity.name(turn.language), code=format_code(result.code),
+                              venue=result.opportunity.venue, date=_.date(_.local_date(result.expires_at)),
+                              balance=_.credits(result.balance_after_minutes)))
+    await turn.context.bot.send_photo(turn.chat_id, photo=result.qr_png, caption=format_code(result.code))
+
+
+@command("vouchers")
+async def vouchers(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    mine = [v for v in await turn.services.spending.my_vouchers(turn.member.id, include_closed=False)]
+    if not mine:
+        await turn.reply(_.gettext("You have no vouchers waiting to be used. Send /spend to find something."))
+        return
+    for voucher in mine:
+        await turn.reply(
+            _.gettext("<code>{code}</code> – {name}, valid until {date}", code=format_code(voucher.code),
+                      name=voucher.opportunity.name(turn.language), date=_.date(_.local_date(voucher.expires_at))),
+            keyboard([button(_.gettext("Cancel and refund"), "vch-cancel", voucher.code)])
+            if voucher.status is VoucherStatus.ISSUED else None)
+
+
+@callback("vch-cancel")
+async def cancel_voucher(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    result = await turn.services.spending.cancel_voucher(turn.member.id, args[0] if args else "")
+    text = {
+        CancelOutcome.CANCELLED: _.gettext("Cancelled; {amount} refunded.", amount=_.credits(result.refunded_minutes or 0)),
+        CancelOutcome.ALREADY_REDEEMED: _.gettext("That voucher has already been used."),
+        CancelOutcome.ALREADY_CANCELLED: _.gettext("That voucher was already cancelled."),
+        CancelOutcome.EXPIRED: _.gettext("That voucher has expired; its credits were refunded."),
+        CancelOutcome.UNKNOWN_CODE: _.gettext("That voucher was not found."),
+    }[result.outcome]
+    await turn.show(text)
+
+
+@command("redeem")
+async def redeem(turn: Turn, args: list[str]) -> None:
+    _ = turn.t
+    if not args:
+        await turn.reply(_.gettext("Type the code after the command, for example: /redeem ABCD-EFGH"))
+        return
+    result = await turn.services.spending.confirm_redemption(turn.member.id, " ".join(args))
+    texts = {
+        RedemptionOutcome.ALREADY_REDEEMED: _.gettext("❌ This voucher has already been used."),
+        RedemptionOutcome.EXPIRED: _.gettext("❌ This voucher has expired."),
+        RedemptionOutcome.CANCELLED: _.gettext("❌ This voucher was cancelled."),
+        RedemptionOutcome.UNKNOWN_CODE: _.gettext("❌ There is no voucher with that code. Please check it."),
+        RedemptionOutcome.NOT_PARTNER: _.gettext("Only partner staff of the venue can accept this voucher."),
+    }
+    if result.outcome is RedemptionOutcome.REDEEMED:
+        await turn.reply(_.gettext("✅ Accepted: {name} for {member} ({cost}).",
+                                   name=result.opportunity.name(turn.language),
+                                   member=result.member_display_name or _.gettext("a former member"),
+                                   cost=_.credits(result.cost_minutes or 0)))
+    else:
+        await turn.reply(texts[result.outcome])
+
+
+@renders("voucher_redeemed")
+async def render_redeemed(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+    item = await services.spending.opportunity(payload["spend_opportunity_id"])
+    return Rendered(t.gettext("Your voucher {code} for {name} has been used. Enjoy!", code=format_code(payload["code"]),
+                              name=item.name(t.language) if item else ""))
+
+
+@renders("voucher_expired")
+async def render_expired(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+    item = await services.spending.opportunity(payload["spend_opportunity_id"])
+    return Rendered(t.gettext("Your voucher {code} for {name} expired unused, so {amount} went back to your "
+                              "balance ({balance}).", code=format_code(payload["code"]),
+                              name=item.name(t.language) if item else "", amount=t.credits(payload["cost_minutes"]),
+                              balance=t.credits(payload["balance_minutes"])))

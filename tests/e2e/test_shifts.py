@@ -1,0 +1,207 @@
+"""Shifts, as coordinators and volunteers live them: create, find, book, give up a
+place, the waiting list, attendance and the credits it brings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlalchemy import select
+
+from bot.db.models import Member, Role
+from bot.services.shifts import ShiftDraft
+from tests.e2e.conftest import BotUnderTest, grant, register, wait_for
+
+LONDON = ZoneInfo("Europe/London")
+
+
+async def member_id(bot: BotUnderTest, telegram_user_id: int) -> int:
+    async with bot.services.db.transaction() as session:
+        return await session.scalar(select(Member.id).where(Member.telegram_user_id == telegram_user_id))
+
+
+async def coordinator_of_splott(bot: BotUnderTest, telegram_user_id: int = 3001):
+    coordinator = bot.user(telegram_user_id, "Tom")
+    await register(bot, coordinator)
+    await grant(bot, telegram_user_id, Role.COORDINATOR, "splott-community")
+    return coordinator
+
+
+async def make_shift(bot: BotUnderTest, coordinator_telegram_id: int, *, local_start: datetime, hours: float = 2,
+                     capacity: int = 2, activity: str = "community-hub", requires_dbs: bool | None = None) -> int:
+    ids = {item.slug: item.id for item in await bot_reference(bot)}
+    starts_at = local_start.replace(tzinfo=LONDON).astimezone(timezone.utc)
+    result = await bot.services.shifts.create_shifts(await member_id(bot, coordinator_telegram_id), ShiftDraft(
+        organisation_id=ids["splott-community"], activity_type_id=ids[activity], neighbourhood_id=ids["splott"],
+        venue="Splott Hub", starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), capacity=capacity,
+        requires_dbs=requires_dbs, description_en="Serve lunch and chat", description_cy="Gweini cinio a sgwrsio"))
+    return result.shift_ids[0]
+
+
+async def bot_reference(bot: BotUnderTest):
+    from bot.services import reference
+
+    return [*await reference.neighbourhoods(bot.services.db), *await reference.organisations(bot.services.db),
+            *await reference.activity_types(bot.services.db)]
+
+
+async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest) -> None:
+    coordinator = await coordinator_of_splott(bot)
+    await coordinator.send_text("/newshift")
+    await coordinator.next_message()
+    await coordinator.press("Community hub")
+    assert "neighbourhood" in (await coordinator.next_event()).text  # one organisation: not asked
+    await coordinator.press("Splott")
+    await coordinator.next_event()
+    await coordinator.send_text("Splott Hub")
+    await coordinator.next_message()
+    await coordinator.press("Skip")
+    await coordinator.next_event()
+    await coordinator.send_text("31/2")
+    assert "does not exist" in (await coordinator.next_message()).text
+    await coordinator.send_text("Sat 12 Dec")
+    await coordinator.next_message()
+    await coordinator.send_text("2pm-1pm")
+    assert "end must be after the start" in (await coordinator.next_message()).text
+    await coordinator.send_text("10am-12.30pm")
+    await coordinator.next_message()
+    await coordinator.send_text("600")
+    assert "1 to 500" in (await coordinator.next_message()).text
+    await coordinator.send_text("1")
+    await coordinator.next_message()
+    await coordinator.press("Skip (1)")
+    await coordinator.next_event()
+    await coordinator.press("No")
+    await coordinator.next_event()
+    await coordinator.send_text("Help serve lunch at the hub")
+    await coordinator.next_message()
+    await coordinator.send_text("Helpu i weini cinio yn yr hyb")
+    await coordinator.next_message()
+    await coordinator.press("Just once")
+    summary = await coordinator.next_event()
+    assert "Saturday 12 December" not in summary.text and "Sat 12 Dec, 10:00–12:30" in summary.text
+    await coordinator.press("Create")
+    created = await coordinator.next_event()
+    assert "Created 1 shift" in created.text and "start=shift_" in created.text
+
+    first = bot.user(3002, "Sam")
+    second = bot.user(3003, "Ceri", language_code="cy")
+    await register(bot, first)
+    await register(bot, second, language="Cymraeg", neighbourhood="Sblot")
+
+    await first.send_text("/shifts")
+    listing = await first.next_message()
+    assert "1 shift" in listing.text
+    await first.press("Community hub")
+    card = await first.next_event()
+    assert "Help serve lunch at the hub" in card.text and "1 place free" in card.text
+    await first.press("Sign up")
+    assert "You're booked" in (await first.next_event()).text
+
+    await second.send_text("/shifts")
+    await second.next_message()
+    await second.press("Hyb cymunedol")
+    card = await second.next_event()
+    assert "Helpu i weini cinio yn yr hyb" in card.text
+    await second.press(1)  # join the waiting list: the only place is taken
+    waiting = await second.next_event()
+    assert "rhestr aros" in waiting.text
+
+    await first.press("Cancel my place")
+    assert "cancelled" in (await first.next_event()).text
+    promoted = await wait_for(second, "Hyb cymunedol")
+    assert promoted.buttons  # "see the shift" and "I can't make it"
+
+    bot.clock.set(datetime(2026, 12, 12, 13, 0, tzinfo=timezone.utc))  # the shift is over
+    await coordinator.send_text("/myshifts")  # a coordinator opens the card from the link in any way
+    await coordinator.next_message()
+    shift_id = int(created.text.split("start=shift_")[1].split()[0])
+    await coordinator.send_text(f"/start shift_{shift_id}")
+    await coordinator.next_message()
+    await coordinator.press("Attendance")
+    roster = await coordinator.next_event()
+    assert "Ceri" in roster.text and "2 hours 30 minutes" in roster.text
+    await coordinator.press("✅ Ceri")
+    await coordinator.next_event()
+    await coordinator.press("Confirm and credit hours")
+    assert "1 person credited" in (await coordinator.next_event()).text
+
+    credited = await wait_for(second, "2 awr 30 munud")
+    assert "2.5 credyd amser" in credited.text
+    await second.send_text("/balance")
+    assert "2.5 credyd amser" in (await wait_for(second, "Eich balans")).text
+
+
+async def test_dbs_required_shift_refuses_until_a_check_is_recorded(bot: BotUnderTest) -> None:
+    coordinator = await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 19, 10, 0), activity="holiday-activities")
+    volunteer = bot.user(3011, "Sam")
+    await register(bot, volunteer)
+    await volunteer.send_text(f"/start shift_{shift_id}")  # the deep link opens the card
+    card = await volunteer.next_message()
+    assert "Splott Hub" in card.text and "Needs a DBS check" in card.text
+    refused = await volunteer.press("Sign up")
+    assert "DBS" in (await volunteer.callback_answer(refused))["text"]
+
+    number = await member_id(bot, 3011)
+    await coordinator.send_text(f"/dbs {number} 1/6/2025")
+    assert "valid until" in (await coordinator.next_message()).text
+    await volunteer.press("Sign up")
+    assert "You're booked" in (await volunteer.next_event()).text
+
+
+async def test_overlapping_bookings_are_refused(bot: BotUnderTest) -> None:
+    await coordinator_of_splott(bot)
+    morning = await make_shift(bot, 3001, local_start=datetime(2026, 12, 10, 10, 0), hours=3)
+    overlapping = await make_shift(bot, 3001, local_start=datetime(2026, 12, 10, 12, 0), hours=2)
+    volunteer = bot.user(3021, "Sam")
+    await register(bot, volunteer)
+    await volunteer.send_text(f"/start shift_{morning}")
+    await volunteer.next_message()
+    await volunteer.press("Sign up")
+    await volunteer.next_event()
+    await volunteer.send_text(f"/start shift_{overlapping}")
+    await volunteer.next_message()
+    refused = await volunteer.press("Sign up")
+    assert "another shift at that time" in (await volunteer.callback_answer(refused))["text"]
+
+
+async def test_a_deep_link_survives_registration(bot: BotUnderTest) -> None:
+    await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 10, 10, 0))
+    newcomer = bot.user(3031, "Nia")
+    await newcomer.send_text(f"/start shift_{shift_id}")
+    await newcomer.next_message()
+    await newcomer.press("English")
+    await newcomer.next_event()
+    await newcomer.press("I agree")
+    await newcomer.next_event()
+    await newcomer.press(1)
+    await newcomer.next_event()
+    await newcomer.press("Splott")
+    await newcomer.next_event()
+    card = await newcomer.next_message()
+    assert "Splott Hub" in card.text and "Sign up" in card.button_labels()
+
+
+async def test_calendar_file_has_london_times_in_the_week_the_clocks_go_back(bot: BotUnderTest) -> None:
+    bot.clock.set(datetime(2026, 10, 19, 9, 0, tzinfo=timezone.utc))
+    await coordinator_of_splott(bot)
+    before = await make_shift(bot, 3001, local_start=datetime(2026, 10, 24, 10, 0))  # Saturday, BST
+    after = await make_shift(bot, 3001, local_start=datetime(2026, 10, 26, 10, 0))  # Monday, GMT
+    volunteer = bot.user(3041, "Sam")
+    await register(bot, volunteer)
+    for shift_id, utc_hour in ((before, 9), (after, 10)):
+        await volunteer.send_text(f"/start shift_{shift_id}")
+        await volunteer.next_message()
+        await volunteer.press("Add to calendar")
+        document = (await volunteer.next_message()).document
+        assert document.filename.endswith(".ics")
+        calendar = icalendar.Calendar.from_ical(document.content)
+        event = next(component for component in calendar.walk("VEVENT"))
+        start = event.decoded("DTSTART")
+        assert (start.hour, start.minute) == (10, 0)
+        assert str(start.tzinfo) == "Europe/London"
+        assert start.astimezone(timezone.utc).hour == utc_hour
+        assert str(event["UID"]).startswith(f"shift-{shift_id}@")
