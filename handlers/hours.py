@@ -11,7 +11,7 @@ import secrets
 from datetime import date, timedelta
 
 from bot.db.models import Role
-from bot.i18n import N_, Safe
+from bot.i18n import N_, Safe, Translator
 from bot.parsing.dates import DateError, parse_date
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services import reference
@@ -305,23 +305,22 @@ async def typed_reason(turn: Turn, text: str) -> None:
 # --------------------------------------------------------------------------- notifications
 
 
-@renders("hours_approved")
-async def render_approved(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+async def entry_words(services, t: Translator, payload: dict) -> dict[str, str]:  # noqa: ANN001
+    """What hour notifications name: the organisation, how long and which day."""
     names = await reference.by_id(services.db)
     organisation = names.organisations.get(payload["organisation_id"])
+    return {"organisation": organisation.name(t.language) if organisation else "",
+            "duration": t.duration(payload["minutes"]), "date": t.date(date.fromisoformat(payload["worked_on"]))}
+
+
+@renders("hours_approved")
+async def render_approved(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
     return Rendered(t.gettext(
         "✅ {organisation} approved {duration} on {date}. Thank you! Your balance is now {balance}.",
-        organisation=organisation.name(t.language) if organisation else "",
-        duration=t.duration(payload["minutes"]), date=t.date(date.fromisoformat(payload["worked_on"])),
-        balance=t.credits(payload["balance_minutes"])))
+        **await entry_words(services, t, payload), balance=t.credits(payload["balance_minutes"])))
 
 
 @renders("hours_rejected")
 async def render_rejected(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
-    names = await reference.by_id(services.db)
-    organisation = names.organisations.get(payload["organisation_id"])
-    return Rendered(t.gettext(
-        "{organisation} could not approve {duration} on {date}. Their reason: {reason}",
-        organisation=organisation.name(t.language) if organisation else "",
-        duration=t.duration(payload["minutes"]), date=t.date(date.fromisoformat(payload["worked_on"])),
-        reason=payload["reason"]))
+    return Rendered(t.gettext("{organisation} could not approve {duration} on {date}. Their reason: {reason}",
+                              **await entry_words(services, t, payload), reason=payload["reason"]))

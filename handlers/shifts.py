@@ -17,6 +17,7 @@ from bot.i18n import N_, Safe, Translator
 from bot.services import reference
 from bot.services.shifts import DeclineOutcome, LeaveOutcome, ShiftCard, ShiftListItem, SignupOutcome
 from handlers.base import Turn, button, callback, command, keyboard
+from handlers.hours import entry_words
 from handlers.menu import menu_item
 from handlers.notifications import Rendered, renders
 from handlers.registration import deep_link
@@ -356,6 +357,16 @@ async def my_calendar(turn: Turn, args: list[str]) -> None:
 # --------------------------------------------------------------------------- notifications
 
 
+def shift_words(t: Translator, card: ShiftCard) -> dict[str, str]:
+    """What every shift notification names: the activity, the venue and when."""
+    return {"activity": card.activity.name(t.language), "venue": card.venue,
+            "when": time_span(t, card.starts_at, card.ends_at)}
+
+
+def see_button(t: Translator, card: ShiftCard) -> InlineKeyboardButton:
+    return button(t.gettext("See the shift"), "sh-c", card.shift_id)
+
+
 @renders("shift_reminder")
 async def render_reminder(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
@@ -363,64 +374,53 @@ async def render_reminder(services, t, payload, member_id) -> Rendered | None:  
     if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
-                              activity=card.activity.name(t.language), venue=card.venue,
-                              when=time_span(t, card.starts_at, card.ends_at)),
-                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id)]))
+                              **shift_words(t, card)), keyboard([see_button(t, card)]))
 
 
 @renders("waitlist_promoted")
 async def render_promoted(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     if card is None:
         return None
     return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
                               "If you can't make it now, please decline so the next person can go.",
-                              activity=card.activity.name(t.language), venue=card.venue,
-                              when=time_span(t, card.starts_at, card.ends_at)),
-                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id),
-                              button(t.gettext("I can't make it"), "sh-d", card.shift_id)]))
+                              **shift_words(t, card)),
+                    keyboard([see_button(t, card), button(t.gettext("I can't make it"), "sh-d", card.shift_id)]))
 
 
 @renders("shift_cancelled")
 async def render_cancelled(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     if card is None:
         return None
     return Rendered(t.gettext("❌ Cancelled: {activity} at {venue}, {when}. Sorry for the change of plan; "
-                              "send /shifts to find another.", activity=card.activity.name(t.language),
-                              venue=card.venue, when=time_span(t, card.starts_at, card.ends_at)))
+                              "send /shifts to find another.", **shift_words(t, card)))
 
 
 @renders("shift_changed")
 async def render_changed(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     if card is None:
         return None
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
-                              activity=card.activity.name(t.language), venue=card.venue,
-                              when=time_span(t, card.starts_at, card.ends_at)),
-                    keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id),
-                              button(t.gettext("Cancel my place"), "sh-x", card.shift_id)]))
+                              **shift_words(t, card)),
+                    keyboard([see_button(t, card), button(t.gettext("Cancel my place"), "sh-x", card.shift_id)]))
 
 
 @renders("late_cancellation")
 async def render_late(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=0)
+    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     if card is None:
         return None
-    text = t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
-                     "Booked now: {booked} of {capacity} (minimum {minimum}).",
-                     activity=card.activity.name(t.language), venue=card.venue,
-                     when=time_span(t, card.starts_at, card.ends_at), booked=payload["booked_count"],
-                     capacity=payload["capacity"], minimum=payload["minimum"])
-    return Rendered(text, keyboard([button(t.gettext("See the shift"), "sh-c", card.shift_id)]))
+    return Rendered(t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
+                              "Booked now: {booked} of {capacity} (minimum {minimum}).", **shift_words(t, card),
+                              booked=payload["booked_count"], capacity=payload["capacity"],
+                              minimum=payload["minimum"]),
+                    keyboard([see_button(t, card)]))
 
 
 @renders("hours_credited")
 async def render_credited(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
-    names = await reference.by_id(services.db)
-    organisation = names.organisations.get(payload["organisation_id"])
     return Rendered(t.gettext(
         "✅ {organisation} confirmed you were there: {duration} on {date}. Your balance is now {balance}.",
-        organisation=organisation.name(t.language) if organisation else "", duration=t.duration(payload["minutes"]),
-        date=t.date(date.fromisoformat(payload["worked_on"])), balance=t.credits(payload["balance_minutes"])))
+        **await entry_words(services, t, payload), balance=t.credits(payload["balance_minutes"])))

@@ -30,6 +30,7 @@ They are only recorded for members who can receive them (a Telegram account, not
 from __future__ import annotations
 
 import enum
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.outbox import enqueue
 from bot.services.reference import Named
 from bot.services.vouchers_qr import voucher_qr_png
+
+log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, no 1/I/L
 CODE_LENGTH = 8
@@ -203,6 +206,9 @@ class Cancellation:
 class ExpiryRun:
     expired: int  # vouchers this run expired and refunded
     refunded_minutes: int
+    # Vouchers whose refund the organisation's account could not cover (its credits went
+    # elsewhere): left issued, logged, tried again next run. Should stay empty.
+    failed_voucher_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -407,7 +413,11 @@ class SpendingService:
                               opportunity=opportunity, cost_minutes=voucher.cost_minutes, redeemed_at=now)
 
     async def cancel_voucher(self, member_id: int, code: str) -> Cancellation:
-        """The owner gives back an unused voucher and gets the credits back."""
+        """The owner gives back an unused voucher and gets the credits back.
+
+        Raises InsufficientCredit (and changes nothing) only if the organisation's account
+        no longer holds the credits it was paid, which is an accounting fault, not a refusal.
+        """
         normalised = normalise_code(code)
         if normalised is None:
             return Cancellation(CancelOutcome.UNKNOWN_CODE)
@@ -432,6 +442,7 @@ class SpendingService:
         running this from two processes at once expires and refunds each voucher once.
         """
         expired = refunded = 0
+        failed: list[int] = []
         now = self.clock.now()
         after_id = 0
         while True:
@@ -441,10 +452,15 @@ class SpendingService:
                                                 _voucher.c.expires_at <= now, _voucher.c.id > after_id)
                     .order_by(_voucher.c.id).limit(EXPIRY_BATCH)))
             if not due:
-                return ExpiryRun(expired, refunded)
+                return ExpiryRun(expired, refunded, tuple(failed))
             after_id = due[-1]
             for voucher_id in due:
-                minutes = await self._expire_one(voucher_id, now)
+                try:
+                    minutes = await self._expire_one(voucher_id, now)
+                except InsufficientCredit as error:
+                    log.warning("voucher %s: cannot refund on expiry (%s); left issued", voucher_id, error)
+                    failed.append(voucher_id)
+                    continue
                 if minutes is not None:
                     expired += 1
                     refunded += minutes

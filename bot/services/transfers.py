@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import AccountKind, Member, MemberKind, Organisation, TransactionKind
+from bot.db.models import AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TransactionKind
 from bot.db.session import Database
 from bot.services.hours import pending_minutes
 from bot.services.ledger import InsufficientCredit, Ledger, Movement
@@ -136,10 +136,14 @@ class TransferService:
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         note = (" ".join(note.split()) or None) if note is not None else None
+        ledger_key = f"transfer:{idempotency_key}"
         async with self.db.transaction() as session:
+            # A repeated request is answered as the first was, whatever changed since.
+            replay = await session.scalar(select(LedgerTransaction.id).where(
+                LedgerTransaction.idempotency_key == ledger_key)) is not None
             sender = await _member(session, from_member_id)
             recipient = await _member(session, to_member_id)
-            refusal = transfer_refusal(
+            refusal = None if replay else transfer_refusal(
                 minutes=minutes, note=note, same_member=from_member_id == to_member_id,
                 sender_registered=sender is not None and sender.registered_at is not None and sender.erased_at is None,
                 recipient_found=recipient is not None,
@@ -155,7 +159,7 @@ class TransferService:
             try:
                 posted = await self.ledger.post(
                     session, kind=TransactionKind.TRANSFER, legs=[(from_account, -minutes), (to_account, minutes)],
-                    idempotency_key=f"transfer:{idempotency_key}", now=now, memo=note,
+                    idempotency_key=ledger_key, now=now, memo=note,
                     actor_member_id=from_member_id)
             except InsufficientCredit as refused:
                 return TransferResult(TransferOutcome.INSUFFICIENT_CREDIT, **base,

@@ -35,6 +35,19 @@ async def log_hours(user, *, activity: str = "Community hub", organisation: str 
         await user.next_message()
 
 
+async def earn(volunteer, coordinator, duration: str) -> None:
+    """The volunteer logs hours and the coordinator approves them, until the credit is told."""
+    await log_hours(volunteer, duration=duration)
+    await volunteer.press("Send for approval")
+    await volunteer.next_event()
+    await coordinator.send_text("/approvals")
+    await coordinator.next_message()
+    await coordinator.next_message()
+    await coordinator.press("Approve")
+    await coordinator.next_event()
+    await wait_for(volunteer, "approved")
+
+
 async def balance_text(user) -> str:
     await user.send_text("/balance")
     return (await wait_for(user, "Your balance:")).text
@@ -169,15 +182,7 @@ async def test_spend_voucher_redeemed_once(bot: BotUnderTest) -> None:
     coordinator = bot.user(2053, "Tom")
     await register(bot, coordinator)
     await grant(bot, 2053, Role.COORDINATOR, "splott-community")
-    await log_hours(volunteer, duration="2")
-    await volunteer.press("Send for approval")
-    await volunteer.next_event()
-    await coordinator.send_text("/approvals")
-    await coordinator.next_message()
-    await coordinator.next_message()
-    await coordinator.press("Approve")
-    await coordinator.next_event()
-    await wait_for(volunteer, "approved")
+    await earn(volunteer, coordinator, "2")
 
     await volunteer.send_text("/spend")
     await volunteer.next_message()
@@ -206,15 +211,7 @@ async def test_give_to_a_group_and_overdraw_refused(bot: BotUnderTest, make_memb
     await register(bot, volunteer)
     await register(bot, coordinator)
     await grant(bot, 2062, Role.COORDINATOR, "splott-community")
-    await log_hours(volunteer, duration="1")
-    await volunteer.press("Send for approval")
-    await volunteer.next_event()
-    await coordinator.send_text("/approvals")
-    await coordinator.next_message()
-    await coordinator.next_message()
-    await coordinator.press("Approve")
-    await coordinator.next_event()
-    await wait_for(volunteer, "approved")
+    await earn(volunteer, coordinator, "1")
 
     await volunteer.send_text("/give")
     await volunteer.next_message()

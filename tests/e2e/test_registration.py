@@ -44,7 +44,7 @@ async def test_registers_in_welsh_and_is_answered_in_welsh(bot: BotUnderTest) ->
     consent = await user.next_event()
     assert "preifatrwydd" in consent.text.lower()
     await user.press(1)
-    ask_name = await user.next_event()
+    await user.next_event()  # asked for a name
     await user.press(1)  # use "Ceri"
     ask_hood = await user.next_event()
     assert "Sblot" in ask_hood.button_labels()

@@ -410,5 +410,8 @@ async def test_recording_a_member_refusals(world: World) -> None:
         RecordRefusal.NAME_EMPTY
     assert await record(world.splott_coordinator, display_name="x" * 65, neighbourhood_id=None) is \
         RecordRefusal.NAME_TOO_LONG
+    assert await record(world.splott_coordinator, display_name="/start", neighbourhood_id=None) is \
+        RecordRefusal.NAME_NOT_TEXT
     assert await record(world.splott_coordinator, display_name="Dilys", neighbourhood_id=999) is \
         RecordRefusal.UNKNOWN_NEIGHBOURHOOD
+    assert await count(world.db, Member, Member.recorded_by_member_id.is_not(None)) == 0

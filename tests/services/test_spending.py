@@ -328,3 +328,20 @@ async def test_an_erased_member_cannot_redeem(world: World) -> None:
     async with world.db.transaction() as session:
         await session.execute(update(Member).where(Member.id == world.volunteer).values(erased_at=world.clock.now()))
     assert await issue(world) == RedeemRefused(RedeemRefusal.NOT_REGISTERED)
+
+
+async def test_an_expiry_the_organisation_cannot_refund_is_left_for_the_next_run(world: World) -> None:
+    await world.earn(world.volunteer, 120)
+    stuck = await issue(world, slug="ely-cafe")
+    fine = await issue(world)
+    hub = await account_of(world.db, organisation_id=world.reference["ely-hub"])
+    neighbour = await account_of(world.db, member_id=world.neighbour)
+    async with world.db.transaction() as session:  # the hub's credits went elsewhere
+        await world.ledger.post(session, kind=TransactionKind.TRANSFER, legs=[(hub, -30), (neighbour, 30)],
+                                idempotency_key="drain", now=world.clock.now())
+    world.clock.advance(days=world.config.spending.voucher_valid_days, seconds=1)
+    run = await world.spending.expire_vouchers()
+    assert (run.expired, run.refunded_minutes, run.failed_voucher_ids) == (1, 60, (stuck.voucher_id,))
+    assert (await voucher_row(world, stuck.voucher_id)).status is VoucherStatus.ISSUED
+    assert (await voucher_row(world, fine.voucher_id)).status is VoucherStatus.EXPIRED
+    await world.sound()

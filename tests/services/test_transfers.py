@@ -158,3 +158,14 @@ async def test_statement_rows_are_oldest_first_and_name_the_other_side(world: Wo
         "Splott Knitters", MemberKind.GROUP)
     assert rows[1].local_time.utcoffset().total_seconds() == 0  # December: GMT
     assert await world.transfers.statement_rows(999_999) == []
+
+
+async def test_a_repeated_request_is_answered_as_the_first_was(world: World) -> None:
+    await world.earn(world.volunteer, 60)
+    first = await give(world, 60, idempotency_key="gift-before-erasure")
+    async with world.db.transaction() as session:
+        await session.execute(update(Member).where(Member.id == world.neighbour).values(erased_at=world.clock.now()))
+    again = await give(world, 60, idempotency_key="gift-before-erasure")  # balance 0 now, recipient erased
+    assert (again.outcome, again.transaction_id, again.created) == (
+        TransferOutcome.TRANSFERRED, first.transaction_id, False)
+    assert (await give(world, 1)).outcome is TransferOutcome.RECIPIENT_ERASED
