@@ -388,6 +388,15 @@ def create_problem(t: Translator, refusal: CreateRefusal | EditRefusal) -> tuple
                                             "a larger number."), None),
         "shift_started": (t.gettext("This shift has already started."), None),
         "shift_cancelled": (t.gettext("This shift has been cancelled."), None),
+        "not_found": (t.gettext("That shift no longer exists."), None),
+        "venue_missing": (t.gettext("Please type the venue's name (up to 160 characters)."), "venue"),
+        "venue_too_long": (t.gettext("Please type the venue's name (up to 160 characters)."), "venue"),
+        "address_too_long": (t.gettext("Please keep the address under 300 characters."), "address"),
+        "location_invalid": (t.gettext("That location can't be used. Type the address instead."), "address"),
+        "repeat_out_of_range": (t.gettext("Please type a number of weeks from 1 to 26."), "repeat"),
+        "unknown_activity_type": (t.gettext("That activity no longer exists. Please choose again."), "activity"),
+        "unknown_neighbourhood": (t.gettext("That neighbourhood no longer exists. Please choose again."),
+                                  "neighbourhood"),
     }
     return table.get(value, (t.gettext("Sorry, that could not be saved. Please check and try again."), None))
 

@@ -405,6 +405,9 @@ class Shift(Base):
     __tablename__ = "shift"
     __table_args__ = (
         Index("ix_shift_status_starts_at", "status", "starts_at"),
+        # /shifts filtered by activity or by neighbourhood, in start order.
+        Index("ix_shift_status_activity_starts_at", "status", "activity_type_id", "starts_at"),
+        Index("ix_shift_status_neighbourhood_starts_at", "status", "neighbourhood_id", "starts_at"),
         CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity_range"),
         CheckConstraint("booked_count >= 0 AND booked_count <= capacity", name="within_capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),

@@ -103,11 +103,6 @@ def decide_signup(facts: SignupFacts, now: datetime, *, waitlist: bool) -> Signu
     return SignupOutcome.WAITLISTED if waitlist else SignupOutcome.FULL
 
 
-def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    """Two shifts overlap when each starts before the other ends; touching is fine."""
-    return a_start < b_end and b_start < a_end
-
-
 # ----------------------------------------------------------------------------- DBS
 
 

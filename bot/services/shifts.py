@@ -14,8 +14,8 @@ Capacity
     the CHECK booked_count <= capacity backs it up. On PostgreSQL the UPDATE waits
     for any concurrent booking of the same shift and re-checks its WHERE clause on
     the committed row; on SQLite writers queue (BEGIN IMMEDIATE). Joining the waitlist,
-    leaving, editing and cancelling lock the shift row first (SELECT ... FOR UPDATE,
-    a no-op on SQLite), so a place freed by a cancellation and a concurrent waitlist
+    leaving, editing and cancelling lock the shift row first (SELECT ... FOR NO KEY
+    UPDATE, a no-op on SQLite), so a place freed by a cancellation and a concurrent waitlist
     join cannot leave someone waiting beside a free place. Sign-ups also lock the
     member row, so one member's double tap or two overlapping bookings queue.
 
@@ -26,6 +26,9 @@ Waitlist
     waitlisted members are promoted in that order in the same transaction, skipping
     (but keeping on the waitlist) anyone who could not book it now: no valid DBS
     check on the shift date, booked meanwhile on an overlapping shift, or erased.
+    A promoted member may `decline_promotion`, which passes the place on in turn.
+    `withdraw_member` (called by erasure, in its transaction) gives up all of a
+    member's places the same way.
 
 Notifications (`bot.services.outbox.enqueue`, in the transaction of the change)
     Rendered at send time in the recipient's language. Times are ISO 8601 UTC
@@ -44,11 +47,11 @@ Notifications (`bot.services.outbox.enqueue`, in the transaction of the change)
         payload: shift_id, signup_id, starts_at.
         dedupe_key: f"waitlist_promoted:{signup_id}"
     ``late_cancellation`` to each coordinator of the shift's organisation when a
-        booked member leaves (or declines a promotion) within
+        booked member leaves, declines a promotion or is withdrawn (erased) within
         `shifts.late_cancellation_hours` of the start.
         payload: shift_id, signup_id, member_id, reason ("cancelled" |
-        "declined_promotion" | "member_withdrawn"), starts_at, promoted_member_ids (list, maybe empty),
-        booked_count, capacity, minimum (after the change).
+        "declined_promotion" | "member_withdrawn"), starts_at, promoted_member_ids
+        (list, maybe empty), booked_count, capacity, minimum (after the change).
         dedupe_key: f"late_cancellation:{signup_id}:{coordinator_member_id}"
     ``shift_reminder`` to each booked member, `shifts.reminder_hours_before` ahead.
         payload: shift_id, signup_id, starts_at.
@@ -752,7 +755,10 @@ class ShiftService:
                 continue
             if not await _take_place(session, shift.id):
                 break  # no place left
-            signup.status, signup.booked_at = SignupStatus.BOOKED, now
+            # Strictly after joining, even on a clock that stands still: that is what
+            # tells a promotion from a direct booking (see _was_promoted).
+            signup.status = SignupStatus.BOOKED
+            signup.booked_at = max(now, signup.created_at + timedelta(microseconds=1))
             await session.flush()
             await outbox.enqueue(session, member_id=signup.member_id, kind="waitlist_promoted", now=now,
                                  payload={"shift_id": shift.id, "signup_id": signup.id,
@@ -884,7 +890,8 @@ def _shift_fields(shift: Shift) -> ShiftFields:
 
 
 def _was_promoted(signup: ShiftSignup) -> bool:
-    # A direct booking is booked the moment it is made; a promotion later.
+    # A direct booking is booked the instant it is made (booked_at == created_at); a
+    # promotion is booked later (_promote makes sure of it).
     return signup.booked_at is not None and signup.booked_at > signup.created_at
 
 

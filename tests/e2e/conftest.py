@@ -111,11 +111,12 @@ async def grant(bot: BotUnderTest, telegram_user_id: int, role: Role, organisati
                                      organisation_slug=organisation)
 
 
-async def wait_for(user, words: str, timeout: float = 5.0):
-    """The next message in the chat containing `words` (notifications come from the outbox)."""
+async def wait_for(user, words: str, timeout: float = 5.0, *, edits: bool = False):
+    """The next message (or, with edits, also the next edit) in the chat containing
+    `words`, passing over notifications the outbox sends meanwhile."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        remaining = deadline - asyncio.get_running_loop().time()
-        message = await user.next_message(timeout=max(remaining, 0.01))
+        remaining = max(deadline - asyncio.get_running_loop().time(), 0.01)
+        message = await (user.next_event if edits else user.next_message)(timeout=remaining)
         if words in message.text:
             return message

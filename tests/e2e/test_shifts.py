@@ -120,12 +120,12 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
     await coordinator.send_text(f"/start shift_{shift_id}")
     await coordinator.next_message()
     await coordinator.press("Attendance")
-    roster = await coordinator.next_event()
+    roster = await wait_for(coordinator, "Who came?", edits=True)
     assert "Ceri" in roster.text and "2 hours 30 minutes" in roster.text
     await coordinator.press("✅ Ceri")
-    await coordinator.next_event()
+    await wait_for(coordinator, "Who came?", edits=True)
     await coordinator.press("Confirm and credit hours")
-    assert "1 person credited" in (await coordinator.next_event()).text
+    assert "1 person credited" in (await wait_for(coordinator, "credited", edits=True)).text
 
     credited = await wait_for(second, "2 awr 30 munud")
     assert "2.5 credyd amser" in credited.text
@@ -205,3 +205,27 @@ async def test_calendar_file_has_london_times_in_the_week_the_clocks_go_back(bot
         assert str(start.tzinfo) == "Europe/London"
         assert start.astimezone(timezone.utc).hour == utc_hour
         assert str(event["UID"]).startswith(f"shift-{shift_id}@")
+
+
+async def test_reminders_before_and_attendance_prompts_after_a_shift(bot: BotUnderTest) -> None:
+    from bot.services.prompts import queue_attendance_prompts
+
+    coordinator = await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 8, 9, 0))  # tomorrow morning
+    volunteer = bot.user(3051, "Sam")
+    await register(bot, volunteer)
+    await volunteer.send_text(f"/start shift_{shift_id}")
+    await volunteer.next_message()
+    await volunteer.press("Sign up")
+    await volunteer.next_event()
+
+    assert await bot.services.shifts.queue_due_reminders() == 1
+    assert await bot.services.shifts.queue_due_reminders() == 0  # recorded once, however often the clock wakes
+    reminder = await wait_for(volunteer, "Reminder")
+    assert "Splott Hub" in reminder.text and "Tue 8 Dec, 09:00–11:00" in reminder.text
+
+    bot.clock.set(datetime(2026, 12, 8, 12, 0, tzinfo=timezone.utc))
+    assert await queue_attendance_prompts(bot.services.db, bot.clock) == 1
+    assert await queue_attendance_prompts(bot.services.db, bot.clock) == 0
+    prompt = await wait_for(coordinator, "Who came?")
+    assert prompt.button_labels() == ["Attendance"]

@@ -65,7 +65,8 @@ async def test_the_story_of_a_shift_after_it_ends(world: World, attendance: Atte
     roster = await attendance.roster(world.coordinator, shift_id)
     assert isinstance(roster, Roster) and not roster.has_started and roster.minutes == 150
     assert [e.display_name for e in roster.entries] == ["Aled", "Bethan", "Carys", "Extra"]
-    assert await attendance.mark(world.coordinator, shift_id, came, Attendance.ATTENDED) is AttendanceRefusal.NOT_STARTED
+    assert await attendance.mark(world.coordinator, shift_id, came,
+                                 Attendance.ATTENDED) is AttendanceRefusal.NOT_STARTED
 
     world.clock.set(london(2026, 12, 8, 10, 15))
     assert await attendance.mark(world.coordinator, shift_id, came, Attendance.ATTENDED) == Marked(

@@ -90,7 +90,8 @@ async def test_a_members_calendar(world: World) -> None:
     await world.shifts.join_waitlist(me, full)
     await world.shifts.sign_up(await world.member("Other 2"), someone_elses)
 
-    ics = await calendars.member_shifts_ics(me, url_for=lambda shift_id: f"https://t.me/coprod_test_bot?start={shift_id}")
+    ics = await calendars.member_shifts_ics(
+        me, url_for=lambda shift_id: f"https://t.me/coprod_test_bot?start={shift_id}")
     events = _events(ics)
     assert set(events) == {shift_uid(s) for s in (booked, later, left, rebooked, cancelled)}
     status = {uid: str(event["STATUS"]) for uid, event in events.items()}

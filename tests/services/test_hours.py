@@ -87,6 +87,12 @@ async def test_more_than_twelve_hours_in_one_day_is_refused(world: World) -> Non
     assert isinstance(await log(world, minutes=60, worked_on=TODAY - timedelta(days=1)), LoggedEntry)
 
 
+async def test_the_daily_limit_holds_when_entries_arrive_at_once(world: World) -> None:
+    results = await asyncio.gather(*(log(world, minutes=300) for _ in range(5)))
+    assert sum(isinstance(r, LoggedEntry) for r in results) == 2
+    assert [r for r in results if not isinstance(r, LoggedEntry)] == [LogRefusal.TOO_LONG_FOR_ONE_DAY] * 3
+
+
 async def test_rejected_hours_do_not_count_towards_the_day(world: World) -> None:
     logged = await log(world, minutes=700)
     await world.hours.reject(logged.entry_id, coordinator_member_id=world.splott_coordinator, reason="wrong day")

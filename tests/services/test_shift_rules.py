@@ -19,7 +19,6 @@ from bot.services.shift_rules import (
     check_shift_fields,
     dbs_check_valid_on,
     decide_signup,
-    overlaps,
     telegram_length,
     weekly_occurrences,
 )
@@ -106,14 +105,6 @@ def test_every_outcome_is_reachable() -> None:
         for waitlist in (False, True):
             reached.add(decide_signup(facts, NOW, waitlist=waitlist))
     assert reached == set(SignupOutcome)
-
-
-def test_overlap_is_strict_so_back_to_back_shifts_are_fine() -> None:
-    assert overlaps(START, END, END - timedelta(minutes=1), END + timedelta(hours=1))
-    assert overlaps(START, END, START - timedelta(hours=1), START + timedelta(minutes=1))
-    assert overlaps(START, END, START + timedelta(minutes=30), START + timedelta(minutes=40))
-    assert not overlaps(START, END, END, END + timedelta(hours=1))
-    assert not overlaps(START, END, START - timedelta(hours=1), START)
 
 
 # ----------------------------------------------------------------------------- DBS

@@ -290,6 +290,19 @@ async def test_cancelling_promotes_the_first_waitlisted_then_decline_passes_it_o
     assert await world.shifts.decline_promotion(second, shift_id) is DeclineOutcome.NOT_SIGNED_UP
 
 
+async def test_a_promotion_can_be_declined_even_in_the_same_instant(world: World) -> None:
+    # The clock does not move between joining the waitlist and being promoted.
+    shift_id = await world.shift(capacity=1)
+    booked, waiting = await world.member(), await world.member()
+    await world.shifts.sign_up(booked, shift_id)
+    await world.shifts.join_waitlist(waiting, shift_id)
+    await world.shifts.leave(booked, shift_id)
+    assert await world.shifts.decline_promotion(waiting, shift_id) is DeclineOutcome.DECLINED
+    # Joining the waitlist of a shift with a free place books directly: not a promotion.
+    assert await world.shifts.join_waitlist(waiting, shift_id) is SignupOutcome.BOOKED
+    assert await world.shifts.decline_promotion(waiting, shift_id) is DeclineOutcome.NOT_PROMOTED
+
+
 async def test_promotion_skips_members_who_cannot_take_the_place(world: World) -> None:
     base = world.clock.now() + timedelta(days=3)
     shift_id = await world.shift(capacity=1, activity="holiday-activities", starts_at=base)
