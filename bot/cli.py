@@ -144,6 +144,34 @@ async def _ledger_check(config: Config, args: argparse.Namespace) -> int:
     return await _with_services(config, check)
 
 
+async def _ledger_reverse(config: Config, args: argparse.Namespace) -> int:
+    """A correction: a new transaction mirroring the wrong one, with the reason recorded."""
+    async def reverse(services) -> int:  # noqa: ANN001
+        from bot.services.ledger import InsufficientCredit, Ledger, ReversalRefused
+
+        if not args.reason.strip():
+            print("coprod-bot: --reason must say why the transaction is reversed", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            async with services.db.transaction() as session:
+                posted = await Ledger(config.ledger).reverse(
+                    session, transaction_id=args.transaction_id, reason=args.reason.strip(),
+                    idempotency_key=f"cli-reverse:{args.transaction_id}", now=services.clock.now(),
+                    actor_member_id=None)
+        except ReversalRefused as refused:
+            print(f"coprod-bot: {refused}", file=sys.stderr)
+            return EXIT_USAGE
+        except InsufficientCredit as refused:
+            print(f"coprod-bot: reversing would take account {refused.account_id} below its floor "
+                  f"(balance {refused.balance_minutes} minutes)", file=sys.stderr)
+            return EXIT_USAGE
+        done = "reversed" if posted.created else "was already reversed by"
+        print(f"transaction {args.transaction_id} {done} transaction {posted.transaction_id}")
+        return 0
+
+    return await _with_services(config, reverse)
+
+
 async def _i18n(config: Config, args: argparse.Namespace) -> int:
     from bot.i18n_tools import update_catalogues
 
@@ -182,6 +210,10 @@ def _parser() -> argparse.ArgumentParser:
     ledger = commands.add_parser("ledger", help="ledger tools").add_subparsers(title="ledger commands")
     check = ledger.add_parser("check", parents=[common], help="verify every ledger invariant")
     check.set_defaults(action=_ledger_check)
+    reverse = ledger.add_parser("reverse", parents=[common], help="correct a transaction by reversing it")
+    reverse.add_argument("transaction_id", type=int)
+    reverse.add_argument("--reason", required=True, help="why: kept with the reversal")
+    reverse.set_defaults(action=_ledger_reverse)
 
     i18n = commands.add_parser("i18n", parents=[common],
                                help="extract strings, update the en and cy catalogues, compile them")

@@ -25,6 +25,7 @@ from telegram.ext import (
 from handlers import (  # noqa: F401 - they register themselves
     account,
     admin,
+    coordinating,
     credits,
     hours,
     notifications,

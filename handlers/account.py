@@ -34,6 +34,8 @@ COMMAND_HELP: list[CommandHelp] = [
     CommandHelp("statement", N_("All your movements as a spreadsheet")),
     CommandHelp("approvals", N_("Hours waiting for your approval"), Role.COORDINATOR),
     CommandHelp("newshift", N_("Create a shift"), Role.COORDINATOR),
+    CommandHelp("people", N_("Members without Telegram: log hours and spend for them"), Role.COORDINATOR),
+    CommandHelp("groupcredit", N_("Credit everyone at an activity at once"), Role.COORDINATOR),
     CommandHelp("dbs", N_("Record a DBS check: /dbs MEMBER_NUMBER DATE"), Role.COORDINATOR),
     CommandHelp("activities", N_("Activity settings"), Role.STAFF),
     CommandHelp("redeem", N_("Accept a voucher: /redeem CODE"), Role.PARTNER),

@@ -33,12 +33,17 @@ menu_item(60, N_("✅ Approvals"), "approvals", Role.COORDINATOR)
 
 @command("log")
 async def start_log(turn: Turn, args: list[str]) -> None:
+    await begin_log(turn, turn.member.id)
+
+
+async def begin_log(turn: Turn, member_id: int, heading: str | None = None) -> None:
+    """The log dialogue for oneself, or (a coordinator) for a member without Telegram."""
     _ = turn.t
-    await turn.set_dialogue(FLOW, "activity", key=secrets.token_hex(8), member_id=turn.member.id)
+    await turn.set_dialogue(FLOW, "activity", key=secrets.token_hex(8), member_id=member_id)
     rows = [[button(item.name(turn.language), "log-act", item.id)]
             for item in await reference.activity_types(turn.services.db)]
     rows.append([button(_.gettext("Cancel"), "log-cancel")])
-    await turn.reply(_.gettext("<b>Log hours</b>\nWhat did you do?"), keyboard(*rows))
+    await turn.reply(heading or _.gettext("<b>Log hours</b>\nWhat did you do?"), keyboard(*rows))
 
 
 def _in_flow(turn: Turn, *steps: str) -> bool:

@@ -151,6 +151,7 @@ class IssuedVoucher:
 
 
 class RedeemRefusal(enum.StrEnum):
+    NOT_ALLOWED = "not_allowed"  # redeem_for: not a coordinator, or the member has Telegram of their own
     NOT_REGISTERED = "not_registered"
     NOT_FOUND = "not_found"
     INACTIVE = "inactive"
@@ -321,40 +322,57 @@ class SpendingService:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         ledger_key = f"voucher:{idempotency_key}"
         async with self.db.transaction() as session:
+            return await self._redeem(session, member_id, opportunity_id, ledger_key)
+
+    async def redeem_for(self, coordinator_member_id: int, member_id: int, opportunity_id: int, *,
+                         idempotency_key: str) -> IssuedVoucher | RedeemRefused:
+        """A coordinator spends for a member who has no Telegram account (they recorded
+        them); the voucher code is handed over on paper or read out."""
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
+        async with self.db.transaction() as session:
+            member = await session.get(Member, member_id)
+            if (member is None or member.telegram_user_id is not None or member.erased_at is not None
+                    or not await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)):
+                return RedeemRefused(RedeemRefusal.NOT_ALLOWED)
+            return await self._redeem(session, member_id, opportunity_id, f"voucher:{idempotency_key}")
+
+    async def _redeem(self, session: AsyncSession, member_id: int, opportunity_id: int, ledger_key: str
+                      ) -> IssuedVoucher | RedeemRefused:
+        existing = await self._issued_for_key(session, ledger_key)
+        if existing is not None:
+            return existing
+        if not await _registered(session, member_id):
+            return RedeemRefused(RedeemRefusal.NOT_REGISTERED)
+        row = await session.get(SpendOpportunity, opportunity_id)
+        if row is None:
+            return RedeemRefused(RedeemRefusal.NOT_FOUND)
+        if not row.active:
+            return RedeemRefused(RedeemRefusal.INACTIVE)
+        now = self.clock.now()
+        cost = row.cost_minutes
+        opportunity = await _opportunity(session, row)
+        member_account = await self.ledger.member_account_id(session, member_id)
+        organisation_account = await self.ledger.organisation_account_id(session, row.organisation_id)
+        code = await _unused_code(session)
+        try:
+            posted = await self.ledger.post(
+                session, kind=TransactionKind.SPEND, legs=[(member_account, -cost), (organisation_account, cost)],
+                idempotency_key=ledger_key, now=now, memo=code, actor_member_id=member_id)
+        except InsufficientCredit as refused:
+            return RedeemRefused(RedeemRefusal.INSUFFICIENT_CREDIT, balance_minutes=refused.balance_minutes,
+                                 cost_minutes=cost)
+        if not posted.created:  # a concurrent request with this key won
             existing = await self._issued_for_key(session, ledger_key)
-            if existing is not None:
-                return existing
-            if not await _registered(session, member_id):
-                return RedeemRefused(RedeemRefusal.NOT_REGISTERED)
-            row = await session.get(SpendOpportunity, opportunity_id)
-            if row is None:
-                return RedeemRefused(RedeemRefusal.NOT_FOUND)
-            if not row.active:
-                return RedeemRefused(RedeemRefusal.INACTIVE)
-            now = self.clock.now()
-            cost = row.cost_minutes
-            opportunity = await _opportunity(session, row)
-            member_account = await self.ledger.member_account_id(session, member_id)
-            organisation_account = await self.ledger.organisation_account_id(session, row.organisation_id)
-            code = await _unused_code(session)
-            try:
-                posted = await self.ledger.post(
-                    session, kind=TransactionKind.SPEND, legs=[(member_account, -cost), (organisation_account, cost)],
-                    idempotency_key=ledger_key, now=now, memo=code, actor_member_id=member_id)
-            except InsufficientCredit as refused:
-                return RedeemRefused(RedeemRefusal.INSUFFICIENT_CREDIT, balance_minutes=refused.balance_minutes,
-                                     cost_minutes=cost)
-            if not posted.created:  # a concurrent request with this key won
-                existing = await self._issued_for_key(session, ledger_key)
-                if existing is None:
-                    raise RuntimeError(f"ledger key {ledger_key!r} is used but has no voucher")
-                return existing
-            expires_at = now + timedelta(days=self.config.spending.voucher_valid_days)
-            voucher_id = (await session.execute(insert(_voucher).values(
-                code=code, member_id=member_id, spend_opportunity_id=opportunity.id, cost_minutes=cost,
-                status=VoucherStatus.ISSUED, issued_at=now, expires_at=expires_at,
-                spend_transaction_id=posted.transaction_id).returning(_voucher.c.id))).scalar_one()
-            balance = posted.balance_after(member_account)
+            if existing is None:
+                raise RuntimeError(f"ledger key {ledger_key!r} is used but has no voucher")
+            return existing
+        expires_at = now + timedelta(days=self.config.spending.voucher_valid_days)
+        voucher_id = (await session.execute(insert(_voucher).values(
+            code=code, member_id=member_id, spend_opportunity_id=opportunity.id, cost_minutes=cost,
+            status=VoucherStatus.ISSUED, issued_at=now, expires_at=expires_at,
+            spend_transaction_id=posted.transaction_id).returning(_voucher.c.id))).scalar_one()
+        balance = posted.balance_after(member_account)
         return IssuedVoucher(voucher_id=voucher_id, code=code, expires_at=expires_at, cost_minutes=cost,
                              opportunity=opportunity, balance_after_minutes=int(balance or 0),
                              qr_png=voucher_qr_png(code), created=True)
