@@ -7,9 +7,11 @@ import logging
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.i18n import LANGUAGES, translator
 from bot.services.container import Services
+from bot.tolerant_bot import TolerantBot
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +26,19 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     import handlers
 
     config = services.config
-    application = (
-        ApplicationBuilder()
-        .token(config.telegram.token)
-        .base_url(config.telegram.base_url)
-        .base_file_url(config.telegram.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+    bot = TolerantBot(
+        config.telegram.token,
+        base_url=config.telegram.base_url,
+        base_file_url=config.telegram.base_file_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
         # Telegram allows about 30 messages a second overall, counted over any second. A
         # limiter with a burst of 30 can send nearly 60 in one such second, so pace evenly
         # instead: one request every 1/29 s, never more than 30 in any second.
-        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=2))
-        .get_updates_read_timeout(poll_timeout + 5)
-        .post_init(_post_init)
-        .build()
+        rate_limiter=AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=2),
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 5),
     )
+    application = ApplicationBuilder().bot(bot).post_init(_post_init).build()
     application.bot_data["services"] = services
     handlers.register(application)
     application.job_queue.run_repeating(handlers.notifications.dispatch_outbox,

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton
 
 from bot.db.models import Attendance, Role
 from bot.i18n import N_, Translator
-from bot.parsing.dates import DateError, local_to_utc, parse_date, parse_time_range
+from bot.parsing.dates import DateError, DayAndTimes, local_to_utc, parse_date, parse_day_and_times, parse_time, parse_time_range
 from bot.services import reference
 from bot.services.activity_types import Flag, FlagOutcome
 from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
@@ -95,7 +95,12 @@ async def ask_address(turn: Turn) -> None:
 
 
 async def ask_date(turn: Turn) -> None:
-    await _ask(turn, turn.t.gettext("Which day? For example: 12/12, 12 Dec, Saturday, or dydd Sadwrn."))
+    await _ask(turn, turn.t.gettext("Which day? For example: 12/12, 12 Dec, Saturday, or dydd Sadwrn. "
+                                    "You can add the times too: Sat 12 Dec 10:00-12:30."))
+
+
+async def ask_end(turn: Turn) -> None:
+    await _ask(turn, turn.t.gettext("Until what time? For example 12:30, 4pm or 4yp."))
 
 
 async def ask_times(turn: Turn) -> None:
@@ -160,7 +165,7 @@ async def ask_confirm(turn: Turn) -> None:
 ASK = {
     "activity": ask_activity, "organisation": ask_organisation, "neighbourhood": ask_neighbourhood,
     "venue": ask_venue, "address": ask_address, "date": ask_date, "times": ask_times,
-    "capacity": ask_capacity, "minimum": ask_minimum, "dbs": ask_dbs, "description_en": ask_description_en,
+    "end": ask_end, "capacity": ask_capacity, "minimum": ask_minimum, "dbs": ask_dbs, "description_en": ask_description_en,
     "description_cy": ask_description_cy, "repeat": ask_repeat, "confirm": ask_confirm,
 }
 
@@ -251,16 +256,50 @@ async def skipped(turn: Turn, args: list[str]) -> None:
     await _next(turn, following[args[0]], **{args[0]: defaults[args[0]]})
 
 
+async def read_when(turn: Turn, text: str) -> DayAndTimes | None:
+    """The day (and any times) typed; None after explaining what is wrong."""
+    when = parse_day_and_times(text, today=turn.services.hours.today(), prefer="future")
+    if isinstance(when, DateError):
+        await turn.reply(times_problem(turn.t, when) if when is DateError.END_BEFORE_START
+                         else date_problem(turn, when))
+        return None
+    if when.day < turn.services.hours.today():
+        await turn.reply(turn.t.gettext("That day has passed. Please give a day from today on."))
+        return None
+    return when
+
+
 @step(FLOW, "date")
 async def typed_date(turn: Turn, text: str) -> None:
-    day = parse_date(text, today=turn.services.hours.today(), prefer="future")
-    if isinstance(day, DateError):
-        await turn.reply(date_problem(turn, day))
+    when = await read_when(turn, text)
+    if when is None:
         return
-    if day < turn.services.hours.today():
-        await turn.reply(turn.t.gettext("That day has passed. Please give a day from today on."))
+    if when.end is not None:
+        span = utc_span(turn, when.day, f"{when.start:%H:%M}-{when.end:%H:%M}")
+        if isinstance(span, str):
+            await turn.set_dialogue(FLOW, "times", **{**turn.dialogue.data, "day": when.day.isoformat()})
+            await turn.reply(span)
+            return
+        await _next(turn, "capacity", day=when.day.isoformat(), starts_at=span[0].isoformat(),
+                    ends_at=span[1].isoformat())
+    elif when.start is not None:
+        await _next(turn, "end", day=when.day.isoformat(), start=f"{when.start:%H:%M}")
+    else:
+        await _next(turn, "times", day=when.day.isoformat())
+
+
+@step(FLOW, "end")
+async def typed_end(turn: Turn, text: str) -> None:
+    end = parse_time(text)
+    if isinstance(end, DateError):
+        await turn.reply(times_problem(turn.t, end))
         return
-    await _next(turn, "times", day=day.isoformat())
+    data = turn.dialogue.data
+    span = utc_span(turn, date.fromisoformat(data["day"]), f"{data['start']}-{end:%H:%M}")
+    if isinstance(span, str):
+        await turn.reply(span)
+        return
+    await _next(turn, "capacity", starts_at=span[0].isoformat(), ends_at=span[1].isoformat())
 
 
 def times_problem(t: Translator, error: DateError) -> str:
@@ -520,12 +559,28 @@ async def edited_description_cy(turn: Turn, text: str) -> None:
 
 @step(EDIT_FLOW, "date")
 async def edited_date(turn: Turn, text: str) -> None:
-    day = parse_date(text, today=turn.services.hours.today(), prefer="future")
-    if isinstance(day, DateError):
-        await turn.reply(date_problem(turn, day))
+    when = await read_when(turn, text)
+    if when is None:
         return
-    await turn.set_dialogue(EDIT_FLOW, "times", **{**turn.dialogue.data, "day": day.isoformat()})
-    await ask_times(turn)
+    data = {**turn.dialogue.data, "day": when.day.isoformat()}
+    if when.end is not None:
+        await turn.set_dialogue(EDIT_FLOW, "times", **data)
+        await edited_times(turn, f"{when.start:%H:%M}-{when.end:%H:%M}")
+    elif when.start is not None:
+        await turn.set_dialogue(EDIT_FLOW, "end", **data, start=f"{when.start:%H:%M}")
+        await ask_end(turn)
+    else:
+        await turn.set_dialogue(EDIT_FLOW, "times", **data)
+        await ask_times(turn)
+
+
+@step(EDIT_FLOW, "end")
+async def edited_end(turn: Turn, text: str) -> None:
+    end = parse_time(text)
+    if isinstance(end, DateError):
+        await turn.reply(times_problem(turn.t, end))
+        return
+    await edited_times(turn, f"{turn.dialogue.data['start']}-{end:%H:%M}")
 
 
 @step(EDIT_FLOW, "times")

@@ -53,9 +53,10 @@ def render(message: BotMessage, speaker: str) -> str:
 
 
 class DemoChat:
-    def __init__(self, emulator: TelegramEmulator, out: TextIO) -> None:
+    def __init__(self, emulator: TelegramEmulator, out: TextIO, *, echo: bool) -> None:
         self.emulator = emulator
         self.out = out
+        self.echo = echo
         self.personas = {persona.key: persona for persona in PERSONAS}
         self.users: dict[str, EmulatedUser] = {}
         self.current = self.personas["ceri"]
@@ -100,7 +101,8 @@ class DemoChat:
             await self.show_replies(self.current)  # anything the bot sent them meanwhile
             return True
         user = self.user(self.current)
-        self.say(f"{self.current.name}: {line}")
+        if self.echo:  # typed lines are on screen already; scripted ones are not
+            self.say(f"{self.current.name}: {line}")
         if line.isdigit():
             try:
                 await user.press(int(line))
@@ -129,7 +131,7 @@ async def run_demo(*, database_path: str | None = None, script: str | None = Non
             await seed_demo(services)
             await seed_activity(services)
             application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
-            chat = DemoChat(emulator, out)
+            chat = DemoChat(emulator, out, echo=script is not None or not sys.stdin.isatty())
             chat.say("coprod-bot demo: the real bot on a local Telegram emulator, with a fresh demo database.")
             chat.say(HELP.format(names=", ".join(p.key for p in PERSONAS)))
             chat.say(f"— you are {chat.current.name} ({chat.current.describe}) —")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from dataclasses import dataclass
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,6 @@ from bot.parsing._calendar_words import (
     MONTHS,
     NOON_WORDS,
     ORDINAL_SUFFIX_PATTERN,
-    PM_MARKERS,
     RELATIVE_DAYS,
     WEEKDAYS,
     WELSH_WEEKDAY_PREFIXES,
@@ -476,3 +476,37 @@ def local_to_utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime | DateError:
     if back != wall:
         return DateError.NONEXISTENT_TIME
     return utc
+
+
+@dataclass(frozen=True)
+class DayAndTimes:
+    """A day, and as much of its times as was typed: "Sat 12 Dec" (day only),
+    "dydd Mercher 2yp" (day and start) or "12/12 10:00-12:30" (day, start and end)."""
+
+    day: dt.date
+    start: dt.time | None = None
+    end: dt.time | None = None
+
+
+def parse_day_and_times(text: str, *, today: dt.date, prefer: Prefer) -> DayAndTimes | DateError:
+    """What a coordinator types when asked "which day?": a day, optionally with a start
+    time or a whole time range, so nobody has to split what they think of as one answer."""
+    day = parse_date(text, today=today, prefer=prefer)
+    if isinstance(day, dt.date):
+        return DayAndTimes(day)
+    words = text.split()
+    for cut in range(len(words) - 1, 0, -1):
+        times = parse_time_range(" ".join(words[cut:]))
+        if isinstance(times, tuple):
+            head = parse_date(" ".join(words[:cut]), today=today, prefer=prefer)
+            if isinstance(head, dt.date):
+                return DayAndTimes(head, times[0], times[1])
+            if head is DateError.IMPOSSIBLE:
+                return head
+        elif times is DateError.END_BEFORE_START and isinstance(
+                parse_date(" ".join(words[:cut]), today=today, prefer=prefer), dt.date):
+            return times
+    moment = parse_datetime(text, today=today, prefer=prefer)
+    if isinstance(moment, dt.datetime):
+        return DayAndTimes(moment.date(), moment.time())
+    return day

@@ -153,3 +153,44 @@ async def test_cancel_leaves_a_dialogue(bot: BotUnderTest) -> None:
     await user.send_text("/cancel")
     assert "Cancelled" in (await user.next_message()).text
     assert await bot.services.dialogues.get(1111) is None
+
+
+async def test_command_menus_are_set_in_welsh_and_english(bot: BotUnderTest) -> None:
+    commands = bot.emulator.commands
+    welsh = dict(commands[("default", "cy")])
+    english = dict(commands[("default", "en")])
+    assert set(welsh) == set(english) and "shifts" in welsh and "log" in welsh
+    assert english["language"] == "Choose Cymraeg or English"
+    assert welsh["help"] != english["help"]
+    assert commands[("default", "")] == commands[("default", "cy")]  # the scheme's default language is Welsh
+
+
+async def test_malformed_and_unexpected_updates_do_not_stop_the_bot(bot: BotUnderTest) -> None:
+    user = bot.user(1112, "Sam")
+    await register(bot, user)
+    # An edited message, a channel post and an update of a kind the bot never asked about.
+    bot.emulator.enqueue_update({"edited_message": {"message_id": 99, "date": 0, "text": "edited",
+                                                    "chat": {"id": 1112, "type": "private"},
+                                                    "from": {"id": 1112, "is_bot": False, "first_name": "Sam"}}})
+    bot.emulator.enqueue_update({"channel_post": {"message_id": 5, "date": 0, "text": "/start",
+                                                  "chat": {"id": -100, "type": "channel", "title": "News"}}})
+    bot.emulator.enqueue_update({"poll": {"id": "1", "question": "?", "options": [], "total_voter_count": 0,
+                                          "is_closed": False, "is_anonymous": True, "type": "regular",
+                                          "allows_multiple_answers": False}})
+    await user.send_text("/help")
+    assert "/log" in (await user.next_message()).text  # still answering
+
+
+async def test_an_over_long_name_is_refused_kindly(bot: BotUnderTest) -> None:
+    user = bot.user(1113, "Sam")
+    await user.send_text("/start")
+    await user.next_message()
+    await user.press("English")
+    await user.next_event()
+    await user.press("I agree")
+    await user.next_event()
+    await user.send_text("Ceri " * 800)  # 4,000 characters
+    assert "64 characters or fewer" in (await user.next_message()).text
+    await user.send_text("\u202eevil\u202c")  # direction overrides are not a name
+    assert "plain letters" in (await user.next_message()).text
+    assert (await bot.services.dialogues.get(1113)).step == "name"

@@ -229,3 +229,76 @@ async def test_reminders_before_and_attendance_prompts_after_a_shift(bot: BotUnd
     assert await queue_attendance_prompts(bot.services.db, bot.clock) == 0
     prompt = await wait_for(coordinator, "Who came?")
     assert prompt.button_labels() == ["Attendance"]
+
+
+async def test_a_welsh_coordinator_types_day_and_time_in_welsh(bot: BotUnderTest) -> None:
+    coordinator = bot.user(3061, "Rhiannon", language_code="cy")
+    await register(bot, coordinator, language="Cymraeg", neighbourhood="Sblot")
+    await grant(bot, 3061, Role.COORDINATOR, "splott-community")
+    await coordinator.send_text("/newshift")
+    await coordinator.next_message()
+    await coordinator.press("Canolfan ddydd i bobl hŷn")
+    await coordinator.next_event()
+    await coordinator.press("Sblot")
+    await coordinator.next_event()
+    await coordinator.send_text("Canolfan Ddydd Sblot")
+    await coordinator.next_message()
+    await coordinator.press("Hepgor")
+    await coordinator.next_event()
+    await coordinator.send_text("dydd Mercher 2yp")  # Wednesday 9 December, 14:00
+    await coordinator.next_message()  # until what time?
+    await coordinator.send_text("4yp")
+    assert "500" in (await coordinator.next_message()).text  # asked for places: the times were taken
+    await coordinator.send_text("3")
+    await coordinator.next_message()
+    await coordinator.press(1)  # skip the minimum
+    dbs_question = await coordinator.next_event()
+    assert "DBS" in dbs_question.text
+    await coordinator.press(1)  # the day centre needs DBS by default: "yes"
+    await coordinator.next_event()
+    await coordinator.press(1)  # skip English
+    await coordinator.next_event()
+    await coordinator.send_text("Sgwrs a phaned gyda'r aelodau")
+    await coordinator.next_message()
+    await coordinator.press(1)  # just once
+    summary = await coordinator.next_event()
+    assert "Mer 9 Rhag, 14:00–16:00" in summary.text
+    await coordinator.press(1)  # create
+    card = await coordinator.next_event()
+    assert "Sgwrs a phaned" in card.text and "DBS" in card.text
+
+    english = bot.user(3062, "Sam")
+    await register(bot, english)
+    shift_id = int(card.text.split("start=shift_")[1].split()[0])
+    await english.send_text(f"/start shift_{shift_id}")
+    seen = await english.next_message()
+    assert "[Welsh only] Sgwrs a phaned" in seen.text  # shown, and marked, rather than hidden
+
+
+async def test_editing_and_cancelling_a_shift_tells_the_people_booked(bot: BotUnderTest) -> None:
+    coordinator = await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 10, 10, 0), capacity=3)
+    volunteer = bot.user(3071, "Ceri", language_code="cy")
+    await register(bot, volunteer, language="Cymraeg", neighbourhood="Sblot")
+    await volunteer.send_text(f"/start shift_{shift_id}")
+    await volunteer.next_message()
+    await volunteer.press("Cofrestru")
+    await volunteer.next_event()
+
+    await coordinator.send_text(f"/start shift_{shift_id}")
+    await coordinator.next_message()
+    await coordinator.press("Edit")
+    await coordinator.next_event()
+    await coordinator.press("Day and time")
+    await coordinator.next_event()
+    await coordinator.send_text("Fri 11 Dec 1pm-3pm")
+    saved = await coordinator.next_message()
+    assert "1 booked volunteer has been told" in saved.text and "Fri 11 Dec, 13:00–15:00" in saved.text
+    changed = await wait_for(volunteer, "newid")  # "has changed", in Welsh
+    assert "Gwen 11 Rhag, 13:00–15:00" in changed.text
+
+    await coordinator.press("Cancel shift")
+    await coordinator.next_event()
+    await coordinator.press("Yes, cancel the shift")
+    assert "1 person has been told" in (await coordinator.next_event()).text
+    assert "❌" in (await wait_for(volunteer, "Splott Hub")).text
