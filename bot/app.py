@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
+from telegram import BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
@@ -67,21 +67,17 @@ async def _expire_vouchers(context) -> None:  # noqa: ANN001
 
 
 async def _post_init(application: Application) -> None:
-    """Command menus in Welsh and English; the default list in the scheme's language."""
-    from handlers.account import COMMAND_HELP
+    """Command menus in Welsh and English; the default list in the scheme's language.
+    Members get a menu of their own (language and roles) when they register or change."""
+    from handlers.account import commands_for
 
     services: Services = application.bot_data["services"]
     config = services.config
-    everyone = [item for item in COMMAND_HELP if item.role is None]
-
-    def commands(language: str) -> list[BotCommand]:
-        t = translator(language, config.tz)
-        return [BotCommand(item.command, t.gettext(item.description)) for item in everyone]
-
-    await application.bot.set_my_commands(commands(config.scheme.default_language), scope=BotCommandScopeDefault())
+    default = commands_for(translator(config.scheme.default_language, config.tz), None)
+    await application.bot.set_my_commands(default, scope=BotCommandScopeDefault())
     for language in LANGUAGES:
-        await application.bot.set_my_commands(commands(language), scope=BotCommandScopeDefault(),
-                                              language_code=language)
+        await application.bot.set_my_commands(commands_for(translator(language, config.tz), None),
+                                              scope=BotCommandScopeDefault(), language_code=language)
     if not config.telegram.bot_username:
         me = await application.bot.get_me()
         application.bot_data["bot_username"] = me.username

@@ -118,16 +118,21 @@ class Translator:
             return self.ngettext("{n} time credit", "{n} time credits", minutes // 60)
         return self.gettext("{amount} time credits", amount=self.number(round(minutes / 60, 2)))
 
-    def pick(self, english: str, welsh: str) -> str:
-        """A bilingual database field in this member's language, falling back to the other
-        language with a visible marker rather than showing nothing."""
+    def pick(self, english: str, welsh: str) -> Safe:
+        """A bilingual database field in this member's language, as escaped HTML, falling
+        back to the other language with a visible marker rather than showing nothing."""
         if self.language == "cy":
             if welsh.strip():
-                return welsh
-            return self.gettext("[English only] {text}", text=english) if english.strip() else ""
+                return Safe(html.escape(welsh, quote=False))
+            return self.gettext("[English only] {text}", text=english) if english.strip() else Safe("")
         if english.strip():
-            return english
-        return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else ""
+            return Safe(html.escape(english, quote=False))
+        return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else Safe("")
+
+    def label(self, message: str, **params: object) -> str:
+        """A button label: plain text (Telegram shows it as typed), so nothing is escaped."""
+        text = self._catalogue.gettext(message)
+        return text.format(**params) if params else text
 
 
 def translator(language: str | None, timezone: ZoneInfo, default: str = "cy") -> Translator:

@@ -59,10 +59,9 @@ async def _run(turn: Turn, spec_function, args: list[str], needs_member: bool) -
         await turn.answer()
         await turn.reply(turn.t.gettext("Please register first: send /start."))
         return
-    try:
-        await spec_function(turn, args)
-    finally:
-        await turn.answer()
+    await spec_function(turn, args)
+    # On an exception the error handler answers the button instead, with its apology.
+    await turn.answer()
 
 
 def _command_runner(spec: CommandSpec):  # noqa: ANN202
@@ -92,17 +91,22 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn is None or update.message is None:
         return
     text = update.message.text or ""
+    # A main-menu button wins over a half-finished dialogue: "💳 Balance" pressed while
+    # the bot waits for a venue's name means the member moved on, not that the venue is
+    # called "💳 Balance".
+    chosen = command_for_label(turn, text) if turn.member is not None else None
+    if chosen is not None and chosen in COMMANDS:
+        if turn.dialogue is not None:
+            await turn.end_dialogue()
+        spec = COMMANDS[chosen]
+        await _run(turn, spec.function, [], spec.needs_member)
+        return
     if turn.dialogue is not None:
         handler = STEPS.get((turn.dialogue.flow, turn.dialogue.step))
         if handler is not None:
             await handler(turn, text)
             return
     if turn.member is not None:
-        chosen = command_for_label(turn, text)
-        if chosen is not None and chosen in COMMANDS:
-            spec = COMMANDS[chosen]
-            await _run(turn, spec.function, [], spec.needs_member)
-            return
         await send_main_menu(turn, turn.t.gettext(
             "I didn't quite catch that. Choose from the menu below, or send /help."))
         return

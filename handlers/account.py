@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
 from bot.db.models import Role
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import LANGUAGES, N_, Translator
+from bot.services.members import MemberView
 from bot.services import reference
-from handlers.base import Turn, button, callback, command, keyboard
+from handlers.base import Turn, button, callback, command, keyboard, number
 from handlers.menu import menu_item, send_main_menu
 from handlers.registration import ask_neighbourhood, language_keyboard
 
@@ -48,8 +54,25 @@ COMMAND_HELP: list[CommandHelp] = [
     CommandHelp("revoke", N_("Take a role away"), Role.ADMIN),
 ]
 
+log = logging.getLogger(__name__)
+
 menu_item(80, N_("❓ Help"), "help")
 menu_item(90, N_("⚙️ Settings"), "me")
+
+
+def commands_for(t: Translator, member: MemberView | None) -> list[BotCommand]:
+    """The command menu Telegram shows: a member's own roles' commands, in their language."""
+    return [BotCommand(item.command, t.label(item.description)) for item in COMMAND_HELP
+            if item.role is None or (member is not None and member.has_role(item.role))]
+
+
+async def refresh_command_menu(bot: Bot, chat_id: int, member: MemberView, t: Translator) -> None:
+    """Per chat, so a Welsh speaker whose phone is in English still sees Welsh, and a
+    coordinator sees the coordinators' commands."""
+    try:
+        await bot.set_my_commands(commands_for(t, member), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:  # the menu is a convenience: never fail the member's action for it
+        log.info("could not set the command menu for chat %s: %s", chat_id, error)
 
 
 def help_lines(turn: Turn) -> list[str]:
@@ -65,6 +88,7 @@ async def show_help(turn: Turn, args: list[str]) -> None:
         await turn.reply(_.gettext("This bot runs the neighbourhood timebank: give an hour, earn a time "
                                    "credit. Send /start to register."))
         return
+    await refresh_command_menu(turn.context.bot, turn.chat_id, turn.member, turn.t)
     lines = help_lines(turn)
     await send_main_menu(turn, _.gettext("<b>What you can do</b>") + "\n" + "\n".join(lines)
                          + "\n\n" + _.gettext("Or use the buttons below."))
@@ -111,6 +135,7 @@ async def chose_language(turn: Turn, args: list[str]) -> None:
     turn.speak(args[0])
     turn.member = await turn.services.members.by_id(turn.member.id)
     await turn.answer()
+    await refresh_command_menu(turn.context.bot, turn.chat_id, turn.member, turn.t)
     await send_main_menu(turn, turn.t.gettext("I'll speak English with you from now on."))
 
 
@@ -158,7 +183,7 @@ async def profile_action(turn: Turn, args: list[str]) -> None:
 
 @callback("me-hood")
 async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
-    neighbourhood_id = int(args[0]) if args and args[0].isdigit() else None
+    neighbourhood_id = number(args[0]) if args and number(args[0]) is not None else None
     await turn.services.members.set_neighbourhood(turn.member.id, neighbourhood_id)
     await turn.show(turn.t.gettext("Saved."))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bot.db.models import Role
 from bot.services.members import GrantOutcome
+from bot.i18n import translator
+from handlers.account import refresh_command_menu
 from handlers.base import Turn, button, callback, command, keyboard
 
 FLOW = "grant"
@@ -41,14 +43,17 @@ async def _ask(turn: Turn, args: list[str], *, grant: bool) -> None:
         await turn.reply(outcome_text(turn, GrantOutcome.NOT_ADMIN))
         return
     roles = {role.value: role for role in Role}
-    if len(args) not in (2, 3) or args[0].lower() not in roles or not args[1].lstrip("-").isdigit():
+    telegram_user_id = args[1] if len(args) in (2, 3) else ""
+    # Telegram user ids run to ten digits and more, past what `number` accepts.
+    if (len(args) not in (2, 3) or args[0].lower() not in roles or not telegram_user_id.isascii()
+            or not telegram_user_id.isdigit() or len(telegram_user_id) > 15):
         await turn.reply(_.gettext("Write it like this: /{command} ROLE TELEGRAM_USER_ID [ORGANISATION]\n"
                                    "Roles: coordinator, staff, partner, admin.",
                                    command="grant" if grant else "revoke"))
         return
     role = roles[args[0].lower()]
     organisation = args[2].lower() if len(args) == 3 else None
-    await turn.set_dialogue(FLOW, "confirm", grant=grant, role=role.value, telegram_user_id=int(args[1]),
+    await turn.set_dialogue(FLOW, "confirm", grant=grant, role=role.value, telegram_user_id=int(telegram_user_id),
                             organisation=organisation)
     where = " (" + organisation + ")" if organisation else ""
     question = (_.gettext("Grant the role {role} to Telegram user {user}{where}?", role=role_label(turn, role),
@@ -86,3 +91,8 @@ async def confirmed(turn: Turn, args: list[str]) -> None:
     outcome = await change(actor_member_id=turn.member.id, role=Role(pending["role"]),
                            telegram_user_id=pending["telegram_user_id"], organisation_slug=pending["organisation"])
     await turn.show(outcome_text(turn, outcome))
+    if outcome in (GrantOutcome.GRANTED, GrantOutcome.REVOKED):
+        target = await turn.services.members.by_telegram_id(pending["telegram_user_id"])
+        if target is not None:  # their command menu now shows (or hides) the role's commands
+            await refresh_command_menu(turn.context.bot, pending["telegram_user_id"], target,
+                                       translator(target.language, turn.services.config.tz))

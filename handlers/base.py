@@ -167,3 +167,30 @@ def button(label: str, *parts: object) -> InlineKeyboardButton:
 
 def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row for row in rows if row])
+
+
+def number(text: str | None) -> int | None:
+    """A whole number typed or carried in a button: ASCII digits only, at most nine, so
+    "²", "٣" or twenty digits are refused here rather than failing in int() or the database."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+PAGE_SIZE = 8
+
+
+def paged(items: list, page: int, *parts: object) -> tuple[list, list[InlineKeyboardButton]]:  # noqa: ANN001
+    """One page of a long list, and ◀ ▶ buttons that carry `parts` plus the page number,
+    so no keyboard passes Telegram's 100 buttons however many items there are."""
+    pages = max((len(items) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 0), pages - 1)
+    navigation = []
+    if page > 0:
+        navigation.append(button("◀", *parts, page - 1))
+    if page < pages - 1:
+        navigation.append(button("▶", *parts, page + 1))
+    return items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE], navigation

@@ -15,7 +15,7 @@ from bot.parsing.durations import DurationError, parse_duration
 from bot.services import reference
 from bot.services.hours import GroupCredited, GroupCreditRefusal, RecordRefusal
 from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
-from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
 from handlers.hours import begin_log, date_problem, duration_problem
 from handlers.menu import menu_item
 from handlers.registration import ask_neighbourhood
@@ -45,10 +45,21 @@ async def people(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     if await _refuse_unless_coordinator(turn):
         return
-    rows = [[button(person.display_name, "ppl", person.id)] for person in await turn.services.members.recorded_members()]
-    rows.append([button(_.gettext("➕ Add someone"), "ppl-add")])
-    await turn.reply(_.gettext("<b>Members without Telegram</b>\nYou log hours and spend credits for them. "
-                               "Choose someone, or add a person."), keyboard(*rows))
+    await show_people(turn, 0)
+
+
+async def show_people(turn: Turn, page: int) -> None:
+    _ = turn.t
+    people_, navigation = paged(await turn.services.members.recorded_members(turn.member.id), page, "ppl-pg")
+    rows = [[button(person.display_name, "ppl", person.id)] for person in people_]
+    rows += [navigation, [button(_.label("➕ Add someone"), "ppl-add")]]
+    await turn.show(_.gettext("<b>Members without Telegram</b>\nYou log hours and spend credits for them. "
+                              "Choose someone, or add a person."), keyboard(*rows))
+
+
+@callback("ppl-pg")
+async def people_page(turn: Turn, args: list[str]) -> None:
+    await show_people(turn, number(args[0]) or 0 if args else 0)
 
 
 @callback("ppl-add")
@@ -71,15 +82,22 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
         return
     result = await turn.services.hours.record_member_without_telegram(
         turn.member.id, display_name=turn.dialogue.data["name"],
-        neighbourhood_id=int(args[0]) if args[0].isdigit() else None)
+        neighbourhood_id=number(args[0]) if number(args[0]) is not None else None)
     if isinstance(result, RecordRefusal):
         problems = {
             RecordRefusal.NAME_EMPTY: _.gettext("Please type the name you would like us to use, in plain letters."),
             RecordRefusal.NAME_NOT_TEXT: _.gettext("Please type the name you would like us to use, in plain letters."),
             RecordRefusal.NAME_TOO_LONG: _.gettext("That name is a little long: please use 64 characters or fewer."),
         }
-        await turn.set_dialogue(PEOPLE_FLOW, "name")
-        await turn.show(problems.get(result, _.gettext("Only coordinators can do that.")))
+        if result in problems:  # ask for the name again
+            await turn.set_dialogue(PEOPLE_FLOW, "name")
+            await turn.show(problems[result])
+        elif result is RecordRefusal.UNKNOWN_NEIGHBOURHOOD:  # the dialogue stays at this question
+            await ask_neighbourhood(turn, "ppl-hood",
+                                    _.gettext("That neighbourhood no longer exists. Please choose again."))
+        else:
+            await turn.end_dialogue()
+            await turn.show(_.gettext("Only coordinators can do that."))
         return
     await turn.end_dialogue()
     await _person_menu(turn, result)
@@ -87,10 +105,10 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
 
 @callback("ppl")
 async def person(turn: Turn, args: list[str]) -> None:
-    if not args or not args[0].isdigit():
+    if not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await _person_menu(turn, int(args[0]))
+    await _person_menu(turn, number(args[0]))
 
 
 async def _person_menu(turn: Turn, member_id: int) -> None:
@@ -109,10 +127,10 @@ async def _person_menu(turn: Turn, member_id: int) -> None:
 
 @callback("ppl-log")
 async def log_for(turn: Turn, args: list[str]) -> None:
-    if not args or not args[0].isdigit() or not await turn.services.members.may_act_for(turn.member.id, int(args[0])):
+    if not args or number(args[0]) is None or not await turn.services.members.may_act_for(turn.member.id, number(args[0])):
         await _expired(turn)
         return
-    person = await turn.services.members.by_id(int(args[0]))
+    person = await turn.services.members.by_id(number(args[0]))
     await turn.answer()
     await begin_log(turn, person.id, turn.t.gettext("<b>Log hours for {name}</b>\nWhat did they do?",
                                                     name=person.display_name))
@@ -121,24 +139,27 @@ async def log_for(turn: Turn, args: list[str]) -> None:
 @callback("ppl-spend")
 async def spend_for(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    if not args or not args[0].isdigit() or not await turn.services.members.may_act_for(turn.member.id, int(args[0])):
+    if not args or number(args[0]) is None or not await turn.services.members.may_act_for(turn.member.id, number(args[0])):
         await _expired(turn)
         return
-    member_id = int(args[0])
-    await turn.set_dialogue(PEOPLE_FLOW, "spend", member_id=member_id, key=secrets.token_hex(8))
+    member_id = number(args[0])
+    page = number(args[1]) or 0 if len(args) > 1 else 0
+    if page == 0 or turn.dialogue is None or turn.dialogue.flow != PEOPLE_FLOW:
+        await turn.set_dialogue(PEOPLE_FLOW, "spend", member_id=member_id, key=secrets.token_hex(8))
+    items, navigation = paged(await turn.services.spending.directory(), page, "ppl-spend", member_id)
     rows = [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "ppl-buy", item.id)]
-            for item in (await turn.services.spending.directory())[:20]]
-    await turn.show(_.gettext("What would they like?"), keyboard(*rows))
+            for item in items]
+    await turn.show(_.gettext("What would they like?"), keyboard(*rows, navigation))
 
 
 @callback("ppl-buy")
 async def buy_for(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == PEOPLE_FLOW else None
-    if pending is None or turn.dialogue.step != "spend" or not args or not args[0].isdigit():
+    if pending is None or turn.dialogue.step != "spend" or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    result = await turn.services.spending.redeem_for(turn.member.id, pending["member_id"], int(args[0]),
+    result = await turn.services.spending.redeem_for(turn.member.id, pending["member_id"], number(args[0]),
                                                      idempotency_key=f"spend-for:{pending['key']}")
     if isinstance(result, IssuedVoucher):
         await turn.end_dialogue()
@@ -176,22 +197,22 @@ def _in_group(turn: Turn, name: str) -> bool:
 
 @callback("gc-act")
 async def group_activity(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "activity") or not args or not args[0].isdigit():
+    if not _in_group(turn, "activity") or not args or number(args[0]) is None:
         await _expired(turn)
         return
     names = await reference.by_id(turn.services.db)
     organisations = sorted(turn.member.organisations_with(Role.COORDINATOR))
-    await turn.set_dialogue(GROUP_FLOW, "organisation", **{**turn.dialogue.data, "activity_type_id": int(args[0])})
+    await turn.set_dialogue(GROUP_FLOW, "organisation", **{**turn.dialogue.data, "activity_type_id": number(args[0])})
     await turn.show(turn.t.gettext("For which organisation?"), keyboard(
         *[[button(names.organisations[org].name(turn.language), "gc-org", org)] for org in organisations]))
 
 
 @callback("gc-org")
 async def group_organisation(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "organisation") or not args or not args[0].isdigit():
+    if not _in_group(turn, "organisation") or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await turn.set_dialogue(GROUP_FLOW, "date", **{**turn.dialogue.data, "organisation_id": int(args[0])})
+    await turn.set_dialogue(GROUP_FLOW, "date", **{**turn.dialogue.data, "organisation_id": number(args[0])})
     await turn.show(turn.t.gettext("When was it? Choose, or type a date (for example 3/12 or 3 Dec)."), keyboard(
         [button(turn.t.gettext("Today"), "gc-date", 0), button(turn.t.gettext("Yesterday"), "gc-date", 1)]))
 
@@ -201,7 +222,7 @@ async def group_date_button(turn: Turn, args: list[str]) -> None:
     if not _in_group(turn, "date") or args not in (["0"], ["1"]):
         await _expired(turn)
         return
-    await _group_date(turn, turn.services.hours.today() - timedelta(days=int(args[0])))
+    await _group_date(turn, turn.services.hours.today() - timedelta(days=number(args[0])))
 
 
 @step(GROUP_FLOW, "date")
@@ -233,23 +254,37 @@ async def group_minutes(turn: Turn, text: str) -> None:
 async def group_attendees(turn: Turn, text: str) -> None:
     _ = turn.t
     parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
-    if not parts or not all(part.isascii() and part.isdigit() and len(part) < 10 for part in parts):
+    if not parts or any(number(part) is None for part in parts):
         await turn.reply(_.gettext("Please type member numbers only, for example: 12, 15, 31."))
         return
-    attendees = sorted({int(part) for part in parts})
+    attendees = sorted({number(part) for part in parts})
     await turn.set_dialogue(GROUP_FLOW, "group", **{**turn.dialogue.data, "attendees": attendees})
-    rows = [[button(group.display_name, "gc-grp", group.id)] for group in await turn.services.members.groups()]
-    rows.append([button(_.gettext("No group"), "gc-grp", 0)])
-    await turn.reply(_.gettext("Should a group's account be credited too (for a group that ran it)?"), keyboard(*rows))
+    await ask_group(turn, 0)
+
+
+async def ask_group(turn: Turn, page: int) -> None:
+    _ = turn.t
+    groups, navigation = paged(await turn.services.members.groups(), page, "gc-pg")
+    rows = [[button(group.display_name, "gc-grp", group.id)] for group in groups]
+    rows += [navigation, [button(_.label("No group"), "gc-grp", 0)]]
+    await turn.show(_.gettext("Should a group's account be credited too (for a group that ran it)?"), keyboard(*rows))
+
+
+@callback("gc-pg")
+async def group_page(turn: Turn, args: list[str]) -> None:
+    if not _in_group(turn, "group"):
+        await _expired(turn)
+        return
+    await ask_group(turn, number(args[0]) or 0 if args else 0)
 
 
 @callback("gc-grp")
 async def group_chosen(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    if not _in_group(turn, "group") or not args or not args[0].isdigit():
+    if not _in_group(turn, "group") or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    data = {**turn.dialogue.data, "group": int(args[0]) or None}
+    data = {**turn.dialogue.data, "group": number(args[0]) or None}
     await turn.set_dialogue(GROUP_FLOW, "confirm", **data)
     await turn.show(_.ngettext("Credit {duration} to each of {n} person?", "Credit {duration} to each of {n} people?",
                                len(data["attendees"]), duration=_.duration(data["minutes"])),

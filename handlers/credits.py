@@ -6,10 +6,10 @@ import secrets
 
 from bot.db.models import AccountKind, TransactionKind
 from bot.i18n import N_, Translator
-from bot.parsing.durations import DurationError, parse_duration
+from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
 from bot.services import reference
 from bot.services.transfers import StatementRow, TransferOutcome
-from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
 from handlers.hours import duration_problem
 from handlers.menu import menu_item
 from handlers.notifications import Rendered, renders
@@ -93,12 +93,25 @@ async def statement_button(turn: Turn, args: list[str]) -> None:
 @command("give")
 async def give(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    groups = await turn.services.members.groups()
     await turn.set_dialogue(GIVE_FLOW, "recipient", key=secrets.token_hex(8))
-    rows = [[button(group.display_name, "give-to", group.id)] for group in groups[:10]]
-    rows.append([button(_.gettext("Cancel"), "give-cancel")])
-    await turn.reply(_.gettext("<b>Give time credits</b>\nChoose a group below, or type the member number of the "
-                               "person you want to give to (they can see it in /me)."), keyboard(*rows))
+    await _ask_recipient(turn, 0)
+
+
+async def _ask_recipient(turn: Turn, page: int) -> None:
+    _ = turn.t
+    groups, navigation = paged(await turn.services.members.groups(), page, "give-pg")
+    rows = [[button(group.display_name, "give-to", group.id)] for group in groups]
+    rows += [navigation, [button(_.label("Cancel"), "give-cancel")]]
+    await turn.show(_.gettext("<b>Give time credits</b>\nChoose a group below, or type the member number of the "
+                              "person you want to give to (they can see it in /me)."), keyboard(*rows))
+
+
+@callback("give-pg")
+async def recipient_page(turn: Turn, args: list[str]) -> None:
+    if not _giving(turn, "recipient"):
+        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
+        return
+    await _ask_recipient(turn, number(args[0]) or 0 if args else 0)
 
 
 @callback("give-start")
@@ -120,19 +133,19 @@ def _giving(turn: Turn, step_name: str) -> bool:
 
 @callback("give-to")
 async def chose_group(turn: Turn, args: list[str]) -> None:
-    if not _giving(turn, "recipient") or not args or not args[0].isdigit():
+    if not _giving(turn, "recipient") or not args or number(args[0]) is None:
         await turn.answer(turn.t.gettext("That button has expired."), alert=True)
         return
-    await _take_recipient(turn, int(args[0]))
+    await _take_recipient(turn, number(args[0]))
 
 
 @step(GIVE_FLOW, "recipient")
 async def typed_recipient(turn: Turn, text: str) -> None:
-    number = text.strip().lstrip("#")
-    if not number.isdigit():
+    member_id = number(text.strip().lstrip("#"))
+    if member_id is None:
         await turn.reply(turn.t.gettext("Please type a member number, like 42, or choose a group."))
         return
-    await _take_recipient(turn, int(number))
+    await _take_recipient(turn, member_id)
 
 
 async def _take_recipient(turn: Turn, member_id: int) -> None:
@@ -151,9 +164,10 @@ async def _take_recipient(turn: Turn, member_id: int) -> None:
 @step(GIVE_FLOW, "amount")
 async def typed_amount(turn: Turn, text: str) -> None:
     _ = turn.t
-    minutes = parse_duration(text)
+    minutes = parse_duration(text, max_minutes=MAX_CREDITS_MINUTES)
     if isinstance(minutes, DurationError):
-        await turn.reply(duration_problem(turn, minutes))
+        await turn.reply(_.gettext("You can give at most {amount} at once.", amount=_.credits(MAX_CREDITS_MINUTES))
+                         if minutes is DurationError.TOO_LONG else duration_problem(turn, minutes))
         return
     data = {**turn.dialogue.data, "minutes": minutes}
     await turn.set_dialogue(GIVE_FLOW, "confirm", **data)

@@ -16,7 +16,7 @@ from bot.parsing.dates import DateError, parse_date
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services import reference
 from bot.services.hours import DecisionOutcome, LoggedEntry, LogRefusal
-from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.base import Turn, button, callback, command, keyboard, number, step
 from handlers.menu import menu_item, send_main_menu
 from handlers.notifications import Rendered, renders
 
@@ -63,11 +63,11 @@ async def cancel_log(turn: Turn, args: list[str]) -> None:
 
 @callback("log-act")
 async def chose_activity(turn: Turn, args: list[str]) -> None:
-    if not _in_flow(turn, "activity") or not args or not args[0].isdigit():
+    if not _in_flow(turn, "activity") or not args or number(args[0]) is None:
         await _expired(turn)
         return
     _ = turn.t
-    await turn.set_dialogue(FLOW, "organisation", **{**turn.dialogue.data, "activity_type_id": int(args[0])})
+    await turn.set_dialogue(FLOW, "organisation", **{**turn.dialogue.data, "activity_type_id": number(args[0])})
     rows = [[button(item.name(turn.language), "log-org", item.id)]
             for item in await reference.volunteering_organisations(turn.services.db)]
     rows.append([button(_.gettext("Cancel"), "log-cancel")])
@@ -76,10 +76,10 @@ async def chose_activity(turn: Turn, args: list[str]) -> None:
 
 @callback("log-org")
 async def chose_organisation(turn: Turn, args: list[str]) -> None:
-    if not _in_flow(turn, "organisation") or not args or not args[0].isdigit():
+    if not _in_flow(turn, "organisation") or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await turn.set_dialogue(FLOW, "date", **{**turn.dialogue.data, "organisation_id": int(args[0])})
+    await turn.set_dialogue(FLOW, "date", **{**turn.dialogue.data, "organisation_id": number(args[0])})
     await _ask_date(turn)
 
 
@@ -95,7 +95,7 @@ async def chose_date(turn: Turn, args: list[str]) -> None:
     if not _in_flow(turn, "date") or args not in (["0"], ["1"]):
         await _expired(turn)
         return
-    await _take_date(turn, turn.services.hours.today() - timedelta(days=int(args[0])))
+    await _take_date(turn, turn.services.hours.today() - timedelta(days=number(args[0])))
 
 
 @step(FLOW, "date")
@@ -164,11 +164,16 @@ async def _confirm(turn: Turn, note: str | None) -> None:
     data = {**turn.dialogue.data, "note": note}
     await turn.set_dialogue(FLOW, "confirm", **data)
     names = await reference.by_id(turn.services.db)
+    activity = names.activity_types.get(data["activity_type_id"])
+    organisation = names.organisations.get(data["organisation_id"])
+    if activity is None or organisation is None:  # a forged or since-removed choice
+        await turn.end_dialogue()
+        await turn.reply(_.gettext("That button has expired. Send /log to start again."))
+        return
     lines = [
         _.gettext("<b>Please check:</b>"),
-        _.gettext("Activity: {activity}", activity=names.activity_types[data["activity_type_id"]].name(turn.language)),
-        _.gettext("Organisation: {organisation}",
-                  organisation=names.organisations[data["organisation_id"]].name(turn.language)),
+        _.gettext("Activity: {activity}", activity=activity.name(turn.language)),
+        _.gettext("Organisation: {organisation}", organisation=organisation.name(turn.language)),
         _.gettext("Date: {date}", date=_.date(date.fromisoformat(data["worked_on"]))),
         _.gettext("Time given: {duration}", duration=_.duration(data["minutes"])),
     ]
@@ -206,10 +211,11 @@ async def _refused(turn: Turn, refusal: LogRefusal) -> None:
     if refusal in (LogRefusal.IN_FUTURE, LogRefusal.TOO_OLD):
         text = (_.gettext("You can't log hours for a day that hasn't happened yet.")
                 if refusal is LogRefusal.IN_FUTURE else
-                _.gettext("That is more than {days} days ago: please ask your coordinator to record it.",
-                          days=turn.services.config.hours.log_window_days))
+                _.ngettext("That is more than {n} day ago: please ask your coordinator to record it.",
+                           "That is more than {n} days ago: please ask your coordinator to record it.",
+                           turn.services.config.hours.log_window_days))
         await turn.set_dialogue(FLOW, "date", **turn.dialogue.data)
-        await turn.show(text)
+        await turn.reply(text)  # a message of its own, so asking again does not replace it
         await _ask_date(turn)
         return
     if refusal is LogRefusal.TOO_LONG_FOR_ONE_DAY:
@@ -235,8 +241,13 @@ async def approvals(turn: Turn, args: list[str]) -> None:
         await turn.reply(_.gettext("Nothing is waiting for approval. 🎉"))
         return
     header = _.ngettext("{n} entry is waiting for approval.", "{n} entries are waiting for approval.", len(pending))
-    await turn.reply(header, keyboard([button(_.gettext("Approve all"), "appr", "all")]) if len(pending) > 1 else None)
-    for entry in pending[:APPROVALS_SHOWN]:
+    # "Approve all" covers what was listed here: the newest entry id shown travels with it
+    # (the service still checks every entry); possible duplicates are left for a look each.
+    shown = pending[:APPROVALS_SHOWN]
+    await turn.reply(header, keyboard([button(_.gettext("Approve all shown"), "appr", "all",
+                                              max(entry.entry_id for entry in shown))])
+                     if len(shown) > 1 else None)
+    for entry in shown:
         lines = [
             _.gettext("<b>{name}</b> – {duration}", name=entry.member_display_name or _.gettext("(erased member)"),
                       duration=_.duration(entry.minutes)),
@@ -274,19 +285,26 @@ def decision_text(turn: Turn, outcome: DecisionOutcome) -> str:
 async def decide(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     hours = turn.services.hours
-    if args == ["all"]:
-        result = await hours.approve_all(turn.member.id)
-        await turn.show(_.ngettext("Approved {n} entry.", "Approved {n} entries.", result.approved)
-                        + " " + _.gettext("{duration} credited.", duration=_.duration(result.minutes)))
+    if len(args) == 2 and args[0] == "all" and number(args[1]) is not None:
+        result = await hours.approve_all(turn.member.id, up_to_entry_id=number(args[1]))
+        text = _.ngettext("Approved {n} entry, {duration} in all.", "Approved {n} entries, {duration} in all.",
+                          result.approved, duration=_.duration(result.minutes))
+        if result.skipped_own:
+            text += " " + _.ngettext("{n} entry of your own (or recorded by you) waits for another coordinator.",
+                                     "{n} entries of your own (or recorded by you) wait for another coordinator.",
+                                     result.skipped_own)
+        await turn.show(text)
         return
-    if len(args) != 2 or args[0] not in ("ok", "no") or not args[1].isdigit():
+    if len(args) != 2 or args[0] not in ("ok", "no") or number(args[1]) is None:
         await turn.answer(_.gettext("That button has expired."), alert=True)
         return
-    entry_id = int(args[1])
+    entry_id = number(args[1])
     if args[0] == "ok":
         decision = await hours.approve(entry_id, coordinator_member_id=turn.member.id)
         if decision.outcome is DecisionOutcome.APPROVED:
-            await turn.show(Safe(turn.query.message.text_html + "\n\n" + decision_text(turn, decision.outcome)))
+            shown = getattr(turn.query.message, "text_html", None)  # None on an inaccessible old message
+            await turn.show(Safe(shown + "\n\n" + decision_text(turn, decision.outcome)) if shown
+                            else decision_text(turn, decision.outcome))
         else:
             await turn.answer(decision_text(turn, decision.outcome), alert=True)
         return

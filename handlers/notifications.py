@@ -83,5 +83,10 @@ async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # 
     except TelegramError as error:
         await services.outbox.mark_failed(message.id, str(error), permanent=False)
         return False
+    except Exception as error:  # noqa: BLE001 - one broken notification must not hold up the rest
+        log.exception("could not render or send notification %s (%s)", message.id, message.kind)
+        await services.outbox.mark_failed(message.id, f"{type(error).__name__}: {error}", permanent=False,
+                                          retry_after=timedelta(minutes=10))
+        return False
     await services.outbox.mark_sent(message.id)
     return True

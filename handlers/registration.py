@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import LANGUAGES, translator
 from bot.services import reference
 from bot.services.members import NameProblem, check_display_name
-from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.base import Turn, button, callback, command, keyboard, number, step
 from handlers.menu import send_main_menu
 
 FLOW = "register"
@@ -103,7 +103,7 @@ async def consented(turn: Turn, args: list[str]) -> None:
         return
     await turn.set_dialogue(FLOW, "name", **turn.dialogue.data)
     suggestion = check_display_name(turn.user.first_name or "")
-    buttons = keyboard([button(_.gettext("Use “{name}”", name=suggestion), "reg-name")]
+    buttons = keyboard([button(_.label("Use “{name}”", name=suggestion), "reg-name")]
                        if isinstance(suggestion, str) and len(suggestion) <= 30 else [])
     await turn.show(_.gettext("Thank you. What should we call you? Type your name."), buttons)
 
@@ -148,7 +148,7 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
     if not _in_step(turn, "neighbourhood") or not args:
         await _stale(turn)
         return
-    neighbourhood_id = int(args[0]) if args[0].isdigit() else None
+    neighbourhood_id = number(args[0]) if number(args[0]) is not None else None
     data = turn.dialogue.data
     member = await turn.services.members.register(
         turn.user.id, language=data["language"], display_name=data["name"], neighbourhood_id=neighbourhood_id)
@@ -157,6 +157,9 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     await turn.show(_.gettext("You're registered, {name}! Welcome to the timebank.", name=member.display_name))
     turn.edit_in_place = False  # what follows comes as new messages below the welcome
+    from handlers.account import refresh_command_menu  # account imports this module
+
+    await refresh_command_menu(turn.context.bot, turn.chat_id, member, turn.t)
     if not await open_deep_link(turn, data.get("payload")):
         await send_main_menu(turn, _.gettext("Here is what you can do. Every hour you give earns one time "
                                              "credit to spend at leisure centres, pools and community "

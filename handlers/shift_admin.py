@@ -7,6 +7,8 @@ what the coordinator has said so far waits in the dialogue row.
 
 from __future__ import annotations
 
+import html
+
 from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton
@@ -20,7 +22,7 @@ from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
 from bot.services.dbs import DbsRecorded, DbsRefusal
 from bot.services.shift_rules import CreateRefusal
 from bot.services.shifts import CancelRefusal, EditRefusal, ShiftChanges, ShiftDraft, ShiftsCreated
-from handlers.base import Turn, button, callback, command, keyboard, step
+from handlers.base import PAGE_SIZE, Turn, button, callback, command, keyboard, number, paged, step
 from handlers.hours import date_problem
 from handlers.menu import menu_item
 from handlers.notifications import Rendered, renders
@@ -191,15 +193,15 @@ async def cancelled(turn: Turn, args: list[str]) -> None:
 
 @callback("nsh-act")
 async def chose_activity(turn: Turn, args: list[str]) -> None:
-    if not _in(turn, FLOW, "activity") or not args or not args[0].isdigit():
+    if not _in(turn, FLOW, "activity") or not args or number(args[0]) is None:
         await _expired(turn)
         return
     types = {item.id: item for item in await turn.services.activity_types.listing()}
-    if int(args[0]) not in types:
+    if number(args[0]) not in types:
         await _expired(turn)
         return
     organisations = sorted(turn.member.organisations_with(Role.COORDINATOR))
-    chosen = {"activity_type_id": int(args[0]), "requires_dbs": types[int(args[0])].requires_dbs}
+    chosen = {"activity_type_id": number(args[0]), "requires_dbs": types[number(args[0])].requires_dbs}
     if len(organisations) == 1:
         await _next(turn, "neighbourhood", **chosen, organisation_id=organisations[0])
     else:
@@ -208,18 +210,18 @@ async def chose_activity(turn: Turn, args: list[str]) -> None:
 
 @callback("nsh-org")
 async def chose_organisation(turn: Turn, args: list[str]) -> None:
-    if not _in(turn, FLOW, "organisation") or not args or not args[0].isdigit():
+    if not _in(turn, FLOW, "organisation") or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await _next(turn, "neighbourhood", organisation_id=int(args[0]))
+    await _next(turn, "neighbourhood", organisation_id=number(args[0]))
 
 
 @callback("nsh-hood")
 async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
-    if not _in(turn, FLOW, "neighbourhood") or not args or not args[0].isdigit():
+    if not _in(turn, FLOW, "neighbourhood") or not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await _next(turn, "venue", neighbourhood_id=int(args[0]))
+    await _next(turn, "venue", neighbourhood_id=number(args[0]))
 
 
 @step(FLOW, "venue")
@@ -302,6 +304,11 @@ async def typed_end(turn: Turn, text: str) -> None:
     await _next(turn, "capacity", starts_at=span[0].isoformat(), ends_at=span[1].isoformat())
 
 
+def too_long(t: Translator) -> str:
+    return t.ngettext("That is too long for a shift card: please keep it under {n} character.",
+                      "That is too long for a shift card: please keep it under {n} characters.", DESCRIPTION_MAX)
+
+
 def times_problem(t: Translator, error: DateError) -> str:
     return {
         DateError.END_BEFORE_START: t.gettext("The end must be after the start (a shift can't run past midnight)."),
@@ -337,11 +344,8 @@ def utc_span(turn: Turn, day: date, text: str) -> tuple[datetime, datetime] | st
 
 
 def whole_number(text: str, low: int, high: int) -> int | None:
-    cleaned = text.strip()
-    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > 4:
-        return None
-    value = int(cleaned)
-    return value if low <= value <= high else None
+    value = number(text)
+    return value if value is not None and low <= value <= high else None
 
 
 @step(FLOW, "capacity")
@@ -374,8 +378,7 @@ async def chose_dbs(turn: Turn, args: list[str]) -> None:
 async def _description(turn: Turn, text: str, field: str, following: str) -> None:
     description = text.strip()
     if len(description) > DESCRIPTION_MAX:
-        await turn.reply(turn.t.gettext("That is too long for a shift card: please keep it under {limit} characters.",
-                                        limit=DESCRIPTION_MAX))
+        await turn.reply(too_long(turn.t))
         return
     await _next(turn, following, **{field: description})
 
@@ -419,8 +422,7 @@ def create_problem(t: Translator, refusal: CreateRefusal | EditRefusal) -> tuple
         "capacity_out_of_range": (t.gettext("Please type a whole number from 1 to 500."), "capacity"),
         "minimum_above_capacity": (t.gettext("The fewest can't be more than the most."), "minimum"),
         "minimum_below_one": (t.gettext("The fewest must be at least 1."), "minimum"),
-        "description_too_long": (t.gettext("That is too long for a shift card: please keep it under {limit} "
-                                           "characters.", limit=DESCRIPTION_MAX), "description_en"),
+        "description_too_long": (too_long(t), "description_en"),
         "nonexistent_local_time": (t.gettext("That time doesn't exist on that day: the clocks go forward. "
                                              "Please choose another time."), "times"),
         "capacity_below_booked": (t.gettext("More people are booked than that: cancel bookings first, or choose "
@@ -476,10 +478,10 @@ async def create(turn: Turn, args: list[str]) -> None:
 @callback("shc-edit")
 async def edit(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    if not args or not args[0].isdigit():
+    if not args or number(args[0]) is None:
         await _expired(turn)
         return
-    shift_id = int(args[0])
+    shift_id = number(args[0])
     await turn.set_dialogue(EDIT_FLOW, "field", shift_id=shift_id)
     await turn.show(_.gettext("What would you like to change?"), keyboard(
         [button(_.gettext("Day and time"), "shc-field", "date"), button(_.gettext("Venue"), "shc-field", "venue")],
@@ -504,7 +506,9 @@ async def _apply(turn: Turn, changes: ShiftChanges) -> None:
     shift_id = turn.dialogue.data["shift_id"]
     result = await turn.services.shifts.edit_shift(turn.member.id, shift_id, changes)
     if isinstance(result, EditRefusal):
-        text, _again = create_problem(turn.t, result)
+        text, again = create_problem(turn.t, result)
+        if again is None:  # nothing to ask again: the shift started, was cancelled, or is not theirs
+            await turn.end_dialogue()
         await turn.reply(text)
         return
     await turn.end_dialogue()
@@ -541,8 +545,7 @@ async def ask_new_description_cy(turn: Turn) -> None:
 
 async def _edited_description(turn: Turn, text: str, field: str) -> None:
     if len(text.strip()) > DESCRIPTION_MAX:
-        await turn.reply(turn.t.gettext("That is too long for a shift card: please keep it under {limit} characters.",
-                                        limit=DESCRIPTION_MAX))
+        await turn.reply(too_long(turn.t))
         return
     await _apply(turn, ShiftChanges(**{field: text.strip()}))
 
@@ -595,10 +598,10 @@ async def edited_times(turn: Turn, text: str) -> None:
 @callback("shc-cancel")
 async def cancel_shift(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    if not args or not args[0].isdigit():
+    if not args or number(args[0]) is None:
         await _expired(turn)
         return
-    shift_id = int(args[0])
+    shift_id = number(args[0])
     if args[1:] != ["yes"]:
         await turn.show(_.gettext("Cancel this shift? Everyone booked or waiting will be told."), keyboard(
             [button(_.gettext("Yes, cancel the shift"), "shc-cancel", shift_id, "yes"),
@@ -632,7 +635,7 @@ def attendance_problem(t: Translator, refusal: AttendanceRefusal) -> str:
     }[refusal]
 
 
-async def show_roster(turn: Turn, shift_id: int, notice: str | None = None) -> None:
+async def show_roster(turn: Turn, shift_id: int, notice: str | None = None, page: int = 0) -> None:
     _ = turn.t
     roster = await turn.services.attendance.roster(turn.member.id, shift_id)
     if isinstance(roster, AttendanceRefusal):
@@ -641,51 +644,57 @@ async def show_roster(turn: Turn, shift_id: int, notice: str | None = None) -> N
     lines = [_.gettext("<b>Who came?</b> {activity}, {when}", activity=roster.activity.name(turn.language),
                        when=time_span(_, roster.starts_at, roster.ends_at)),
              _.gettext("Each person marked as attended gets {duration}.", duration=_.duration(roster.minutes))]
+    entries, navigation = paged(list(roster.entries), page, "att", shift_id)
+    page = roster.entries.index(entries[0]) // PAGE_SIZE if entries else 0
     rows = []
-    for entry in roster.entries:
-        name = entry.display_name or _.gettext("(erased member)")
+    for entry in entries:
+        name = entry.display_name or _.label("(erased member)")
         mark = {Attendance.ATTENDED: "✅", Attendance.NO_SHOW: "❌"}.get(entry.attendance, "▫️")
         if entry.credited:
-            lines.append(f"✅ {name} – " + _.gettext("credited"))
+            lines.append(_.gettext("✅ {name} – credited", name=name))
             continue
-        lines.append(f"{mark} {name}")
-        rows.append([button(f"✅ {name}", "att-m", shift_id, entry.member_id, "a"),
-                     button(_.gettext("❌ No-show"), "att-m", shift_id, entry.member_id, "n")])
+        lines.append(f"{mark} {html.escape(name, quote=False)}")
+        rows.append([button(f"✅ {name}"[:60], "att-m", shift_id, entry.member_id, "a", page),
+                     button(_.label("❌ No-show"), "att-m", shift_id, entry.member_id, "n", page)])
     if not roster.entries:
         lines.append(_.gettext("Nobody was booked."))
-    rows.append([button(_.gettext("Confirm and credit hours"), "att-ok", shift_id)])
+    elif navigation:
+        lines.append(_.gettext("People {first}–{last} of {total}.", first=page * PAGE_SIZE + 1,
+                               last=page * PAGE_SIZE + len(entries), total=len(roster.entries)))
+    rows.append(navigation)
+    rows.append([button(_.label("Confirm and credit hours"), "att-ok", shift_id)])
     text = "\n".join(lines)
     await turn.show((notice + "\n\n" + text) if notice else text, keyboard(*rows))
 
 
 @callback("att")
 async def attendance(turn: Turn, args: list[str]) -> None:
-    if not args or not args[0].isdigit():
+    if not args or number(args[0]) is None:
         await _expired(turn)
         return
-    await show_roster(turn, int(args[0]))
+    await show_roster(turn, number(args[0]), page=number(args[1]) or 0 if len(args) > 1 else 0)
 
 
 @callback("att-m")
 async def mark(turn: Turn, args: list[str]) -> None:
-    if len(args) != 3 or not (args[0] + args[1]).isdigit() or args[2] not in ("a", "n"):
+    if len(args) != 4 or not (number(args[0]) is not None and number(args[1]) is not None) or args[2] not in ("a", "n"):
         await _expired(turn)
         return
     mark_value = Attendance.ATTENDED if args[2] == "a" else Attendance.NO_SHOW
-    result = await turn.services.attendance.mark(turn.member.id, int(args[0]), int(args[1]), mark_value)
+    result = await turn.services.attendance.mark(turn.member.id, number(args[0]), number(args[1]), mark_value)
     if isinstance(result, AttendanceRefusal):
         await turn.answer(attendance_problem(turn.t, result), alert=True)
         return
-    await show_roster(turn, int(args[0]))
+    await show_roster(turn, number(args[0]), page=number(args[3]) or 0)
 
 
 @callback("att-ok")
 async def confirm(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    if not args or not args[0].isdigit():
+    if not args or number(args[0]) is None:
         await _expired(turn)
         return
-    result = await turn.services.attendance.confirm_attendance(turn.member.id, int(args[0]))
+    result = await turn.services.attendance.confirm_attendance(turn.member.id, number(args[0]))
     if isinstance(result, AttendanceRefusal):
         await turn.answer(attendance_problem(_, result), alert=True)
         return
@@ -694,13 +703,14 @@ async def confirm(turn: Turn, args: list[str]) -> None:
     if result.unmarked_member_ids:
         notice += " " + _.ngettext("{n} person is not marked yet.", "{n} people are not marked yet.",
                                    len(result.unmarked_member_ids))
-    await show_roster(turn, int(args[0]), notice=notice)
+    await show_roster(turn, number(args[0]), notice=notice)
 
 
 @renders("attendance_due")
 async def render_attendance_due(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
-    if card is None or card.status.value != "open":
+    awaiting = {shift.shift_id for shift in await services.attendance.shifts_awaiting_attendance(member_id)}
+    if card is None or card.shift_id not in awaiting:  # confirmed meanwhile, or no longer theirs to confirm
         return None
     return Rendered(t.gettext("{activity} at {venue} has finished ({when}). Who came? Confirm attendance so "
                               "volunteers get their credits.", activity=card.activity.name(t.language),
@@ -718,14 +728,14 @@ async def record_dbs(turn: Turn, args: list[str]) -> None:
         await turn.reply(_.gettext("Only coordinators can record DBS checks."))
         return
     usage = _.gettext("Write it like this: /dbs MEMBER_NUMBER DATE, for example /dbs 42 3/12/2025")
-    if len(args) < 2 or not args[0].isdigit():
+    if len(args) < 2 or number(args[0]) is None:
         await turn.reply(usage)
         return
     checked_on = parse_date(" ".join(args[1:]), today=turn.services.hours.today(), prefer="past")
     if isinstance(checked_on, DateError):
         await turn.reply(date_problem(turn, checked_on))
         return
-    result = await turn.services.dbs.record_dbs_check(turn.member.id, int(args[0]), checked_on)
+    result = await turn.services.dbs.record_dbs_check(turn.member.id, number(args[0]), checked_on)
     if isinstance(result, DbsRecorded):
         await turn.reply(_.gettext("Recorded: DBS check of {date}, valid until {until}.", date=_.date(checked_on, "d MMMM y"),
                                    until=_.date(result.expires_on - timedelta(days=1), "d MMMM y")))
@@ -754,19 +764,21 @@ async def _show_activities(turn: Turn) -> None:
     for item in await turn.services.activity_types.listing():
         lines.append(f"{'🛡' if item.requires_dbs else '▫️'}{'🏛' if item.replaces_reduced_service else '▫️'} "
                      f"{item.name(turn.language)}")
-        rows.append([button(("🛡 " if item.requires_dbs else "") + item.name(turn.language)[:28], "act-t", item.id, "d"),
-                     button(("🏛 " if item.replaces_reduced_service else "") + _.gettext("public service"),
-                            "act-t", item.id, "r")])
+        # Each button carries the value it sets, so pressing it twice changes nothing more.
+        rows.append([button(("🛡 " if item.requires_dbs else "") + item.name(turn.language)[:28], "act-t", item.id,
+                            "d", int(not item.requires_dbs)),
+                     button(("🏛 " if item.replaces_reduced_service else "") + _.label("public service"),
+                            "act-t", item.id, "r", int(not item.replaces_reduced_service))])
     await turn.show("\n".join(lines), keyboard(*rows))
 
 
 @callback("act-t")
 async def toggle_flag(turn: Turn, args: list[str]) -> None:
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("d", "r"):
+    if len(args) != 3 or number(args[0]) is None or args[1] not in ("d", "r") or args[2] not in ("0", "1"):
         await _expired(turn)
         return
     flag = Flag.REQUIRES_DBS if args[1] == "d" else Flag.REPLACES_REDUCED_SERVICE
-    outcome = await turn.services.activity_types.toggle(turn.member.id, int(args[0]), flag)
+    outcome = await turn.services.activity_types.set_flag(turn.member.id, number(args[0]), flag, args[2] == "1")
     if outcome is FlagOutcome.NOT_STAFF:
         await turn.answer(turn.t.gettext("Only TSO staff can change activity settings."), alert=True)
         return

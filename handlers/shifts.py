@@ -16,7 +16,7 @@ from bot.db.models import SignupStatus
 from bot.i18n import N_, Safe, Translator
 from bot.services import reference
 from bot.services.shifts import DeclineOutcome, LeaveOutcome, ShiftCard, ShiftListItem, SignupOutcome
-from handlers.base import Turn, button, callback, command, keyboard
+from handlers.base import Turn, button, callback, command, keyboard, number, paged
 from handlers.hours import entry_words
 from handlers.menu import menu_item
 from handlers.notifications import Rendered, renders
@@ -77,7 +77,7 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
                              else t.gettext("Needs a DBS check: ask the coordinator if you don't have one.")))
     description = t.pick(card.description_en, card.description_cy)
     if description:
-        lines.extend(["", Safe(_escape(description))])
+        lines.extend(["", description])
     status = {
         SignupStatus.BOOKED: t.gettext("✅ You're booked."),
         SignupStatus.WAITLISTED: t.gettext("⏳ You're number {position} on the waiting list.",
@@ -91,12 +91,6 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
         link = "https://t.me/" + bot_username + "?start=shift_" + str(card.shift_id)
         lines.extend(["", t.gettext("Share: {link}", link=link)])
     return "\n".join(lines)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
 
 
 # --------------------------------------------------------------------------- finding
@@ -141,17 +135,17 @@ async def show_list(turn: Turn, activity_id: int, neighbourhood_id: int, when: s
 
 
 def _ints(args: list[str], count: int) -> list[int] | None:
-    if len(args) < count or not all(part.isdigit() for part in args[:count]):
+    if len(args) < count or not all(number(part) is not None for part in args[:count]):
         return None
-    return [int(part) for part in args[:count]]
+    return [number(part) for part in args[:count]]
 
 
 @callback("sh-l")
 async def list_page(turn: Turn, args: list[str]) -> None:
-    if len(args) != 4 or args[2] not in WHEN or not (args[0] + args[1] + args[3]).isdigit():
+    if len(args) != 4 or args[2] not in WHEN or not all(number(args[i]) is not None for i in (0, 1, 3)):
         await turn.answer(turn.t.gettext("That button has expired."), alert=True)
         return
-    await show_list(turn, int(args[0]), int(args[1]), args[2], int(args[3]))
+    await show_list(turn, number(args[0]), number(args[1]), args[2], number(args[3]))
 
 
 @callback("sh-f")
@@ -212,10 +206,11 @@ async def show_card(turn: Turn, shift_id: int, notice: str | None = None) -> Non
 
 @deep_link("shift")
 async def open_shift_link(turn: Turn, argument: str) -> None:
-    if not argument.isdigit():
+    shift_id = number(argument)
+    if shift_id is None:
         await turn.reply(turn.t.gettext("That shift no longer exists."))
         return
-    await show_card(turn, int(argument))
+    await show_card(turn, shift_id)
 
 
 @callback("sh-c")
@@ -329,20 +324,30 @@ def _link(turn: Turn, shift_id: int) -> str | None:
 
 @command("myshifts")
 async def my_shifts(turn: Turn, args: list[str]) -> None:
+    await show_my_shifts(turn, 0)
+
+
+@callback("my-pg")
+async def my_shifts_page(turn: Turn, args: list[str]) -> None:
+    await show_my_shifts(turn, number(args[0]) or 0 if args else 0)
+
+
+async def show_my_shifts(turn: Turn, page: int) -> None:
     _ = turn.t
     mine = await turn.services.shifts.my_shifts(turn.member.id)
     if not mine:
-        await turn.reply(_.gettext("You have no shifts booked. Send /shifts to find one."))
+        await turn.show(_.gettext("You have no shifts booked. Send /shifts to find one."))
         return
+    items, navigation = paged(list(mine), page, "my-pg")
     rows = []
-    for item in mine:
+    for item in items:
         status = ("✅ " if item.status is SignupStatus.BOOKED
-                  else "⏳ " + _.gettext("(waiting list no. {position}) ", position=item.waitlist_position or 0))
+                  else "⏳ " + _.label("(waiting list no. {position}) ", position=item.waitlist_position or 0))
         rows.append([button(f"{status}{_.date(_.local_date(item.starts_at), 'EEE d MMM')} {_.time(item.starts_at)} · "
                             f"{item.activity.name(turn.language)}", "sh-c", item.shift_id)])
-    rows.append([button(_.gettext("📅 All my shifts in my calendar"), "my-ics")])
-    await turn.reply(_.ngettext("<b>Your {n} upcoming shift</b>", "<b>Your {n} upcoming shifts</b>", len(mine)),
-                     keyboard(*rows))
+    rows += [navigation, [button(_.label("📅 All my shifts in my calendar"), "my-ics")]]
+    await turn.show(_.ngettext("<b>Your {n} upcoming shift</b>", "<b>Your {n} upcoming shifts</b>", len(mine)),
+                    keyboard(*rows))
 
 
 @callback("my-ics")
@@ -380,7 +385,8 @@ async def render_reminder(services, t, payload, member_id) -> Rendered | None:  
 @renders("waitlist_promoted")
 async def render_promoted(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
-    if card is None:
+    # Only while the place is still theirs: they may have declined or left since.
+    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
                               "If you can't make it now, please decline so the next person can go.",
@@ -400,7 +406,7 @@ async def render_cancelled(services, t, payload, member_id) -> Rendered | None: 
 @renders("shift_changed")
 async def render_changed(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
-    if card is None:
+    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
                               **shift_words(t, card)),

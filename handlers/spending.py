@@ -14,7 +14,7 @@ from bot.services.spending import (
     RedemptionOutcome,
     format_code,
 )
-from handlers.base import Turn, button, callback, command, keyboard
+from handlers.base import Turn, button, callback, command, keyboard, number, paged
 from handlers.menu import menu_item
 from handlers.notifications import Rendered, renders
 
@@ -28,19 +28,22 @@ def kind_name(t: Translator, kind: SpendKind) -> str:
     return t.gettext("leisure and council") if kind is SpendKind.CORPORATE else t.gettext("community")
 
 
+KINDS = {"all": None, "community": SpendKind.COMMUNITY, "corporate": SpendKind.CORPORATE}
+
+
 @command("spend")
 async def spend(turn: Turn, args: list[str]) -> None:
-    await _directory(turn, None)
+    await _directory(turn, "all", 0)
 
 
-async def _directory(turn: Turn, kind: SpendKind | None) -> None:
+async def _directory(turn: Turn, kind: str, page: int) -> None:
     _ = turn.t
-    opportunities = await turn.services.spending.directory(kind=kind)
-    filters = [button(("• " if kind is None else "") + _.gettext("All"), "spend-list", "all"),
-               button(("• " if kind is SpendKind.COMMUNITY else "") + _.gettext("Community"), "spend-list", "community"),
-               button(("• " if kind is SpendKind.CORPORATE else "") + _.gettext("Leisure"), "spend-list", "corporate")]
+    opportunities = await turn.services.spending.directory(kind=KINDS[kind])
+    labels = {"all": _.label("All"), "community": _.label("Community"), "corporate": _.label("Leisure")}
+    filters = [button(("• " if key == kind else "") + label, "spend-list", key, 0) for key, label in labels.items()]
+    items, navigation = paged(opportunities, page, "spend-list", kind)
     rows = [filters] + [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "spend-see", item.id)]
-                        for item in opportunities[:20]]
+                        for item in items] + [navigation]
     text = (_.gettext("<b>Spend your time credits</b>\nChoose something to see more.") if opportunities
             else _.gettext("There is nothing to spend credits on here yet."))
     await turn.show(text, keyboard(*rows))
@@ -48,15 +51,14 @@ async def _directory(turn: Turn, kind: SpendKind | None) -> None:
 
 @callback("spend-list")
 async def filtered(turn: Turn, args: list[str]) -> None:
-    kinds = {"all": None, "community": SpendKind.COMMUNITY, "corporate": SpendKind.CORPORATE}
-    if not args or args[0] not in kinds:
+    if not args or args[0] not in KINDS:
         await turn.answer(turn.t.gettext("That button has expired."), alert=True)
         return
-    await _directory(turn, kinds[args[0]])
+    await _directory(turn, args[0], number(args[1]) or 0 if len(args) > 1 else 0)
 
 
 def card(t: Translator, item: Opportunity) -> str:
-    lines = [f"<b>{_escape(item.name(t.language))}</b>",
+    lines = [t.gettext("<b>{name}</b>", name=item.name(t.language)),
              t.gettext("Cost: {cost}", cost=t.credits(item.cost_minutes)),
              t.gettext("Where: {venue}", venue=item.venue)]
     if item.neighbourhood is not None:
@@ -65,20 +67,14 @@ def card(t: Translator, item: Opportunity) -> str:
                            kind=kind_name(t, item.kind)))
     description = t.pick(item.description_en, item.description_cy)
     if description:
-        lines.extend(["", _escape(description)])
+        lines.extend(["", description])
     return "\n".join(lines)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
 
 
 @callback("spend-see")
 async def see(turn: Turn, args: list[str]) -> None:
     _ = turn.t
-    item = await turn.services.spending.opportunity(int(args[0])) if args and args[0].isdigit() else None
+    item = await turn.services.spending.opportunity(number(args[0])) if args and number(args[0]) is not None else None
     if item is None or not item.active:
         await turn.answer(_.gettext("That is no longer on offer."), alert=True)
         return
@@ -86,7 +82,7 @@ async def see(turn: Turn, args: list[str]) -> None:
     await turn.set_dialogue(FLOW, "confirm", opportunity_id=item.id, key=secrets.token_hex(8))
     await turn.show(card(_, item), keyboard(
         [button(_.gettext("Get a voucher for {cost}", cost=_.credits(item.cost_minutes)), "spend-buy", item.id)],
-        [button(_.gettext("Back"), "spend-list", "all")]))
+        [button(_.label("Back"), "spend-list", "all", 0)]))
 
 
 @callback("spend-buy")

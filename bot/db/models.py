@@ -290,6 +290,9 @@ class Account(Base):
             " OR (kind = 'organisation' AND organisation_id IS NOT NULL AND member_id IS NULL)",
             name="one_owner",
         ),
+        # One scheme account: two processes starting at once must not each open one.
+        Index("uq_account_single_scheme", "kind", unique=True,
+              sqlite_where=text("kind = 'scheme'"), postgresql_where=text("kind = 'scheme'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

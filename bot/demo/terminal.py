@@ -27,7 +27,7 @@ QUIET_AFTER_SECONDS = 0.8
 HELP = """Commands of the demo itself:
   /as NAME   switch member ({names})
   /who       list the demo members
-  1, 2, ...  press the inline button with that number on the latest message
+  #1, #2 ... press the inline button with that number on the latest message
   /quit      leave the demo
 Anything else is sent to the bot as that member (try /start, /help, /me)."""
 
@@ -43,7 +43,7 @@ def render(message: BotMessage, speaker: str) -> str:
     for row in message.buttons:
         cells = []
         for button in row:
-            cells.append(f"[{number}] {button.text}" if button.callback_data else f"[{button.text} ↗ {button.url}]")
+            cells.append(f"[#{number}] {button.text}" if button.callback_data else f"[{button.text} ↗ {button.url}]")
             number += 1
         lines.append("│ " + "   ".join(cells))
     if message.reply_keyboard:
@@ -103,9 +103,9 @@ class DemoChat:
         user = self.user(self.current)
         if self.echo:  # typed lines are on screen already; scripted ones are not
             self.say(f"{self.current.name}: {line}")
-        if line.isdigit():
+        if line.startswith("#") and line[1:].isdigit():
             try:
-                await user.press(int(line))
+                await user.press(int(line[1:]))
             except (LookupError, ValueError, AssertionError) as error:
                 self.say(f"(no button {line} to press: {error})")
                 return True
@@ -128,10 +128,13 @@ async def run_demo(*, database_path: str | None = None, script: str | None = Non
         services = await prepare(parse_config(raw), clock=SystemClock())
         application = None
         try:
-            await seed_demo(services)
-            await seed_activity(services)
-            application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
+            if await services.members.by_telegram_id(PERSONAS[0].telegram_user_id) is None:
+                await seed_demo(services)  # a fresh database; a --database kept from before is used as it is
+                await seed_activity(services)
             chat = DemoChat(emulator, out, echo=script is not None or not sys.stdin.isatty())
+            for persona in PERSONAS:  # every demo member has a chat before the first notification goes
+                chat.user(persona)
+            application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
             chat.say("coprod-bot demo: the real bot on a local Telegram emulator, with a fresh demo database.")
             chat.say(HELP.format(names=", ".join(p.key for p in PERSONAS)))
             chat.say(f"— you are {chat.current.name} ({chat.current.describe}) —")
@@ -157,4 +160,6 @@ async def run_demo(*, database_path: str | None = None, script: str | None = Non
 
 
 def _script_lines(path: str) -> list[str]:
-    return [line for line in Path(path).read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    # "# a comment" (hash and space) is skipped; "#2" presses button 2.
+    return [line for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if not (line.startswith("# ") or line == "#")]

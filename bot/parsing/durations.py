@@ -33,11 +33,12 @@ from typing import Final
 
 from bot.parsing._text import clean
 
-__all__ = ["MAX_MINUTES_PER_DAY", "DurationError", "parse_duration"]
+__all__ = ["MAX_CREDITS_MINUTES", "MAX_MINUTES_PER_DAY", "DurationError", "parse_duration"]
 
 # A single logged stint longer than this is almost certainly a typo (e.g.
 # minutes typed where hours were meant), so it is refused rather than stored.
 MAX_MINUTES_PER_DAY: Final = 720
+MAX_CREDITS_MINUTES: Final = 1000 * 60  # the most one gift of credits may be
 
 # Longer than any sensible way of writing a duration; bounds the work done
 # on hostile input before any regex runs.
@@ -113,8 +114,11 @@ def _magnitude(text: str) -> Fraction | None:
     return None
 
 
-def parse_duration(text: str) -> int | DurationError:
+def parse_duration(text: str, *, max_minutes: int = MAX_MINUTES_PER_DAY) -> int | DurationError:
     """Return the whole number of minutes *text* denotes, or why it was refused.
+
+    `max_minutes` is a day's most by default; an amount of credits to give is read with
+    the same grammar and a larger ceiling (credits are hours, but not one day's).
 
     Checks are ordered so the most useful reason wins: a negative value is
     reported as NEGATIVE even when it is also not whole minutes, and an
@@ -137,7 +141,7 @@ def parse_duration(text: str) -> int | DurationError:
         return DurationError.ZERO  # "-0" is still zero, not negative
     if negative:
         return DurationError.NEGATIVE
-    if magnitude > MAX_MINUTES_PER_DAY:
+    if magnitude > max_minutes:
         return DurationError.TOO_LONG
     if magnitude.denominator != 1:
         return DurationError.NOT_WHOLE_MINUTES

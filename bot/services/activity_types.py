@@ -63,14 +63,16 @@ class ActivityTypeService:
             return True
         return bool(await roles.organisations_with_role(session, member_id, Role.STAFF))
 
-    async def toggle(self, member_id: int, activity_type_id: int, flag: Flag) -> FlagOutcome:
+    async def set_flag(self, member_id: int, activity_type_id: int, flag: Flag, value: bool) -> FlagOutcome:
+        """Sets (never toggles) a flag, so a double tap or an old message cannot flip it back."""
         async with self.db.transaction() as session:
             if not await self._may(session, member_id):
                 return FlagOutcome.NOT_STAFF
             row = await session.get(ActivityType, activity_type_id)
             if row is None:
                 return FlagOutcome.NOT_FOUND
-            value = not getattr(row, flag.value)
+            if getattr(row, flag.value) == value:
+                return FlagOutcome.CHANGED
             setattr(row, flag.value, value)
             session.add(AuditEvent(at=self.clock.now(), actor_member_id=member_id, action="activity_flag_set",
                                    details={"activity_type": row.slug, "flag": flag.value, "value": value}))

@@ -232,13 +232,17 @@ def log_refusal(facts: LogFacts) -> LogRefusal | None:
 
 def decision_refusal(*, found: bool, entry_member_id: int | None, entry_organisation_id: int | None,
                      status: TimeEntryStatus | None, coordinator_member_id: int,
-                     coordinated_organisation_ids: set[int]) -> DecisionOutcome | None:
-    """The one rule for approving or rejecting an entry; None means the coordinator may."""
+                     coordinated_organisation_ids: set[int], entry_submitted_by: int | None = None
+                     ) -> DecisionOutcome | None:
+    """The one rule for approving or rejecting an entry; None means the coordinator may.
+
+    Nobody decides hours they gave, nor hours they recorded for someone else (a member
+    without Telegram): a second person always looks at what is credited."""
     if not found:
         return DecisionOutcome.NOT_FOUND
     if entry_organisation_id not in coordinated_organisation_ids:
         return DecisionOutcome.NOT_COORDINATOR
-    if entry_member_id == coordinator_member_id:
+    if coordinator_member_id in (entry_member_id, entry_submitted_by):
         return DecisionOutcome.OWN_ENTRY
     if status is not TimeEntryStatus.PENDING:
         return DecisionOutcome.ALREADY_DECIDED
@@ -380,7 +384,8 @@ class HoursService:
                      .join(ActivityType, ActivityType.id == TimeEntry.activity_type_id)
                      .where(TimeEntry.status == TimeEntryStatus.PENDING,
                             TimeEntry.organisation_id.in_(organisation_ids),
-                            TimeEntry.member_id != coordinator_member_id)
+                            TimeEntry.member_id != coordinator_member_id,
+                            TimeEntry.submitted_by_member_id != coordinator_member_id)
                      .order_by(TimeEntry.submitted_at, TimeEntry.id))
             if limit is not None:
                 query = query.limit(limit)
@@ -425,20 +430,27 @@ class HoursService:
                 }, dedupe_key=f"hours_rejected:{entry.id}", now=now)
             return Decision(DecisionOutcome.REJECTED, entry_id, entry.member_id, entry.minutes)
 
-    async def approve_all(self, coordinator_member_id: int) -> ApproveAllResult:
-        """Approve every pending entry the coordinator may approve, in one transaction."""
+    async def approve_all(self, coordinator_member_id: int, *, up_to_entry_id: int | None = None
+                          ) -> ApproveAllResult:
+        """Approve, in one transaction, the pending entries the coordinator was shown: up to
+        `up_to_entry_id` (entries logged after the list was sent wait for the next look),
+        never their own or ones they recorded, and never a possible duplicate, which needs
+        a look of its own."""
         async with self.db.transaction() as session:
             organisation_ids = await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)
             if not organisation_ids:
                 return ApproveAllResult(0, 0, 0, 0)
-            pending = (await session.scalars(select(TimeEntry).where(
-                TimeEntry.status == TimeEntryStatus.PENDING,
-                TimeEntry.organisation_id.in_(organisation_ids)).order_by(TimeEntry.id))).all()
+            query = select(TimeEntry).where(TimeEntry.status == TimeEntryStatus.PENDING,
+                                            TimeEntry.organisation_id.in_(organisation_ids))
+            if up_to_entry_id is not None:
+                query = query.where(TimeEntry.id <= up_to_entry_id)
+            pending = (await session.scalars(query.order_by(TimeEntry.id))).all()
             now = self.clock.now()
-            own = [entry for entry in pending if entry.member_id == coordinator_member_id]
+            own = [entry for entry in pending
+                   if coordinator_member_id in (entry.member_id, entry.submitted_by_member_id)]
             # Take every entry first (in id order), then credit in account order: the
             # lock order that keeps this from deadlocking with single approvals.
-            decided = [entry for entry in pending if entry.member_id != coordinator_member_id
+            decided = [entry for entry in pending if entry not in own and not entry.possible_duplicate
                        and await _decide(session, entry.id, TimeEntryStatus.APPROVED, coordinator_member_id, now)]
             await self._credit_many(session, decided, coordinator_member_id, now)
             return ApproveAllResult(approved=len(decided), minutes=sum(entry.minutes for entry in decided),
@@ -452,7 +464,8 @@ class HoursService:
             found=entry is not None, entry_member_id=entry.member_id if entry else None,
             entry_organisation_id=entry.organisation_id if entry else None,
             status=entry.status if entry else None, coordinator_member_id=coordinator_member_id,
-            coordinated_organisation_ids=coordinated)
+            coordinated_organisation_ids=coordinated,
+            entry_submitted_by=entry.submitted_by_member_id if entry else None)
         return refusal, entry
 
     async def _credit(self, session: AsyncSession, entry: TimeEntry, actor_member_id: int, now: datetime) -> int:

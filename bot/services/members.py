@@ -90,9 +90,12 @@ class MemberService:
             return await self._view(session, member) if member else None
 
     async def by_id(self, member_id: int) -> MemberView | None:
+        """A registered, not erased member."""
         async with self.db.transaction() as session:
             member = await session.get(Member, member_id)
-            return await self._view(session, member) if member and member.registered_at else None
+            if member is None or member.registered_at is None or member.erased_at is not None:
+                return None
+            return await self._view(session, member)
 
     async def _view(self, session: AsyncSession, member: Member) -> MemberView:
         return MemberView(
@@ -111,22 +114,19 @@ class MemberService:
                 Member.erased_at.is_(None)).order_by(Member.display_name))).all()
             return [await self._view(session, row) for row in rows]
 
-    async def recorded_members(self) -> list[MemberView]:
-        """Members without Telegram, whom coordinators record hours and spending for."""
+    async def recorded_members(self, coordinator_member_id: int) -> list[MemberView]:
+        """Members without Telegram this coordinator may act for (see roles.may_act_for)."""
         async with self.db.transaction() as session:
             rows = (await session.scalars(select(Member).where(
                 Member.telegram_user_id.is_(None), Member.kind == MemberKind.INDIVIDUAL,
                 Member.recorded_by_member_id.is_not(None), Member.erased_at.is_(None),
-                Member.registered_at.is_not(None)).order_by(Member.display_name))).all()
-            return [await self._view(session, row) for row in rows]
+                Member.registered_at.is_not(None)).order_by(Member.display_name, Member.id))).all()
+            return [await self._view(session, row) for row in rows
+                    if await roles.may_act_for(session, coordinator_member_id, row.id)]
 
     async def may_act_for(self, coordinator_member_id: int, member_id: int) -> bool:
-        """A coordinator acts for a member only if that member has no Telegram of their own."""
         async with self.db.transaction() as session:
-            member = await session.get(Member, member_id)
-            if member is None or member.telegram_user_id is not None or member.erased_at is not None:
-                return False
-            return bool(await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR))
+            return await roles.may_act_for(session, coordinator_member_id, member_id)
 
     async def create_group(self, display_name: str, *, neighbourhood_id: int | None) -> int:
         """A community group as a member of the timebank, holding credits of its own."""

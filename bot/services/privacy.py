@@ -141,9 +141,21 @@ class PrivacyService:
             await session.execute(delete(TimeEntry).where(
                 TimeEntry.member_id == member_id, TimeEntry.status == TimeEntryStatus.PENDING))
             await session.execute(update(TimeEntry).where(TimeEntry.member_id == member_id).values(note=None))
+            await _scrub_name_from_notifications(session, member_id)
             member.display_name = None
             member.telegram_user_id = None
             member.consented_at = None
             member.erased_at = now
             session.add(AuditEvent(at=now, actor_member_id=None, action="member_erased",
                                    details={"member_id": member_id}))
+
+
+async def _scrub_name_from_notifications(session: AsyncSession, member_id: int) -> None:
+    """Other members' notifications that name this member ("Sam gave you 2 credits")
+    keep the fact but lose the name."""
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "credits_received"))
+    for message in rows:
+        payload = dict(message.payload or {})
+        if payload.get("from_member_id") == member_id and payload.get("from_display_name") is not None:
+            payload["from_display_name"] = None
+            message.payload = payload

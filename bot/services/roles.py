@@ -11,7 +11,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Member, Role, RoleGrant
+from bot.db.models import Member, MemberKind, Role, RoleGrant
 
 
 async def is_admin(session: AsyncSession, member_id: int, config_admin_ids: Collection[int]) -> bool:
@@ -44,3 +44,16 @@ async def members_with_role(session: AsyncSession, role: Role, organisation_id: 
     rows = await session.scalars(select(RoleGrant.member_id).where(
         RoleGrant.role == role, RoleGrant.organisation_id == organisation_id).order_by(RoleGrant.member_id))
     return list(rows)
+
+
+async def may_act_for(session: AsyncSession, coordinator_member_id: int, member_id: int) -> bool:
+    """A coordinator acts for a member only if that member is a person without Telegram
+    recorded by a coordinator of one of the same organisations (never for a group, and
+    never across organisations)."""
+    member = await session.get(Member, member_id)
+    if (member is None or member.kind is not MemberKind.INDIVIDUAL or member.telegram_user_id is not None
+            or member.erased_at is not None or member.recorded_by_member_id is None):
+        return False
+    mine = await organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)
+    theirs = await organisations_with_role(session, member.recorded_by_member_id, Role.COORDINATOR)
+    return bool(mine & theirs)

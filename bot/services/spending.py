@@ -331,9 +331,7 @@ class SpendingService:
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         async with self.db.transaction() as session:
-            member = await session.get(Member, member_id)
-            if (member is None or member.telegram_user_id is not None or member.erased_at is not None
-                    or not await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)):
+            if not await roles.may_act_for(session, coordinator_member_id, member_id):
                 return RedeemRefused(RedeemRefusal.NOT_ALLOWED)
             return await self._redeem(session, member_id, opportunity_id, f"voucher:{idempotency_key}")
 

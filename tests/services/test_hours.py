@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.db.models import AuditEvent, LedgerTransaction, Member, TimeEntry, TimeEntryStatus, TransactionKind
+from bot.db.models import AuditEvent, LedgerTransaction, Member, Role, TimeEntry, TimeEntryStatus, TransactionKind
 from bot.services.hours import (
     ApproveAllResult,
     DecisionOutcome,
@@ -20,7 +20,7 @@ from bot.services.hours import (
     LogRefusal,
     RecordRefusal,
 )
-from ledger_helpers import World, count, key, new_member, outbox, world  # noqa: F401
+from ledger_helpers import World, count, grant, key, new_member, outbox, world  # noqa: F401
 
 TODAY = date(2026, 12, 7)  # the conftest clock: Monday 7 December 2026, 10:00 UTC
 
@@ -244,7 +244,12 @@ async def test_an_unknown_entry_is_not_found(world: World) -> None:
 
 async def test_approving_for_a_member_without_telegram_sends_nothing(world: World) -> None:
     logged = await log(world, world.offline, submitted_by=world.splott_coordinator)
-    decision = await world.hours.approve(logged.entry_id, coordinator_member_id=world.splott_coordinator)
+    # The coordinator who recorded the hours may not approve them too: a second person must.
+    recorder = await world.hours.approve(logged.entry_id, coordinator_member_id=world.splott_coordinator)
+    assert recorder.outcome is DecisionOutcome.OWN_ENTRY
+    second = await new_member(world.db, "Second Coordinator", telegram_user_id=2003)
+    await grant(world.db, second, Role.COORDINATOR, world.reference["splott-community"])
+    decision = await world.hours.approve(logged.entry_id, coordinator_member_id=second)
     assert decision.outcome is DecisionOutcome.APPROVED
     assert await world.balance(world.offline) == 120
     assert await outbox(world.db) == []
@@ -290,13 +295,14 @@ async def test_approve_all_credits_every_entry_the_coordinator_may_approve(world
     own = await log(world, world.splott_coordinator, minutes=90)
     ely = await log(world, organisation="ely-hub", minutes=15)
     result = await world.hours.approve_all(world.splott_coordinator)
-    assert result == ApproveAllResult(approved=4, minutes=255, skipped_own=1, members=3)
+    # Their own hours, and those they recorded for Olwen, wait for another coordinator.
+    assert result == ApproveAllResult(approved=3, minutes=135, skipped_own=2, members=2)
     assert (await world.balance(world.volunteer), await world.balance(world.neighbour),
-            await world.balance(world.offline), await world.balance(world.splott_coordinator)) == (90, 45, 120, 0)
+            await world.balance(world.offline), await world.balance(world.splott_coordinator)) == (90, 45, 0, 0)
     assert (await entry(world, own.entry_id)).status is TimeEntryStatus.PENDING
     assert (await entry(world, ely.entry_id)).status is TimeEntryStatus.PENDING
-    assert len(await outbox(world.db, "hours_approved")) == 3  # Olwen has no Telegram
-    assert await world.hours.approve_all(world.splott_coordinator) == ApproveAllResult(0, 0, 1, 0)
+    assert len(await outbox(world.db, "hours_approved")) == 3
+    assert await world.hours.approve_all(world.splott_coordinator) == ApproveAllResult(0, 0, 2, 0)
     assert await world.hours.approve_all(world.volunteer) == ApproveAllResult(0, 0, 0, 0)
     await world.sound()
 
@@ -404,6 +410,10 @@ async def test_a_coordinator_records_a_member_without_telegram(world: World) -> 
     logged = await log(world, member_id, submitted_by=world.splott_coordinator)
     assert isinstance(logged, LoggedEntry)
     assert (await world.hours.approve(logged.entry_id, coordinator_member_id=world.splott_coordinator)
+            ).outcome is DecisionOutcome.OWN_ENTRY  # recorded by them: a second coordinator approves
+    second = await new_member(world.db, "Second Coordinator", telegram_user_id=2003)
+    await grant(world.db, second, Role.COORDINATOR, world.reference["splott-community"])
+    assert (await world.hours.approve(logged.entry_id, coordinator_member_id=second)
             ).outcome is DecisionOutcome.APPROVED
     assert await world.balance(member_id) == 120
 
@@ -421,3 +431,15 @@ async def test_recording_a_member_refusals(world: World) -> None:
     assert await record(world.splott_coordinator, display_name="Dilys", neighbourhood_id=999) is \
         RecordRefusal.UNKNOWN_NEIGHBOURHOOD
     assert await count(world.db, Member, Member.recorded_by_member_id.is_not(None)) == 0
+
+
+async def test_approve_all_leaves_possible_duplicates_and_later_entries(world: World) -> None:
+    first = await log(world, minutes=60)
+    duplicate = await log(world, minutes=30)  # same member, day and activity: flagged
+    assert duplicate.possible_duplicate
+    later = await log(world, world.neighbour, minutes=45)
+    result = await world.hours.approve_all(world.splott_coordinator, up_to_entry_id=duplicate.entry_id)
+    assert (result.approved, result.minutes) == (1, 60)
+    assert (await entry(world, first.entry_id)).status is TimeEntryStatus.APPROVED
+    assert (await entry(world, duplicate.entry_id)).status is TimeEntryStatus.PENDING
+    assert (await entry(world, later.entry_id)).status is TimeEntryStatus.PENDING
