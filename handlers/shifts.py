@@ -8,13 +8,13 @@ shift service, which decides it against the database.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton
 
 from bot.db.models import SignupStatus
 from bot.i18n import N_, Safe, Translator
 from bot.services import reference
+from bot.services.shift_rules import week_range
 from bot.services.shifts import DeclineOutcome, LeaveOutcome, ShiftCard, ShiftListItem, SignupOutcome
 from handlers.base import Turn, button, callback, command, keyboard, number, paged
 from handlers.hours import entry_words
@@ -33,16 +33,6 @@ WHEN = ("all", "week", "next")
 
 def when_label(t: Translator, when: str) -> str:
     return {"all": t.gettext("Any time"), "week": t.gettext("This week"), "next": t.gettext("Next week")}[when]
-
-
-def week_range(today: date, when: str) -> tuple[date | None, date | None]:
-    """This week runs to Sunday; next week is Monday to Sunday after it."""
-    if when == "week":
-        return today, today + timedelta(days=6 - today.weekday())
-    if when == "next":
-        monday = today + timedelta(days=7 - today.weekday())
-        return monday, monday + timedelta(days=6)
-    return None, None
 
 
 def time_span(t: Translator, starts_at, ends_at) -> str:  # noqa: ANN001 - aware datetimes

@@ -224,3 +224,14 @@ def weekly_occurrences(starts_at: datetime, ends_at: datetime, weeks: int,
             return CreateRefusal.ENDS_BEFORE_START
         occurrences.append((start, end))
     return occurrences
+
+
+def week_range(today: date, when: str) -> tuple[date | None, date | None]:
+    """The local dates a "when" filter of /shifts covers: "week" is today to Sunday,
+    "next" is the Monday to Sunday after it, anything else is no limit."""
+    if when == "week":
+        return today, today + timedelta(days=6 - today.weekday())
+    if when == "next":
+        monday = today + timedelta(days=7 - today.weekday())
+        return monday, monday + timedelta(days=6)
+    return None, None

@@ -221,3 +221,17 @@ def test_repeat_range(weeks: int, ok: bool) -> None:
         assert isinstance(result, list) and len(result) == weeks
     else:
         assert result is CreateRefusal.REPEAT_OUT_OF_RANGE
+
+
+def test_week_filters_in_local_dates() -> None:
+    from datetime import date
+
+    from bot.services.shift_rules import week_range
+
+    wednesday = date(2026, 12, 9)
+    assert week_range(wednesday, "week") == (wednesday, date(2026, 12, 13))
+    assert week_range(wednesday, "next") == (date(2026, 12, 14), date(2026, 12, 20))
+    sunday = date(2026, 12, 13)
+    assert week_range(sunday, "week") == (sunday, sunday)
+    assert week_range(sunday, "next") == (date(2026, 12, 14), date(2026, 12, 20))
+    assert week_range(wednesday, "all") == (None, None)
