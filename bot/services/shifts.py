@@ -55,8 +55,8 @@ Notifications (`bot.services.outbox.enqueue`, in the transaction of the change)
         dedupe_key: f"late_cancellation:{signup_id}:{coordinator_member_id}"
     ``shift_reminder`` to each booked member, `shifts.reminder_hours_before` ahead.
         payload: shift_id, signup_id, starts_at.
-        dedupe_key: f"reminder:{signup_id}" (so at most one per booking; the sender
-        should check the booking is still live when it renders the message).
+        dedupe_key: f"reminder:{signup_id}:{starts_at as Unix seconds}" (one per booking
+        and start time; the sender checks the booking is still live when it renders).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, cast, exists, func, literal, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,7 +79,6 @@ from bot.db.models import (
     Member,
     Neighbourhood,
     Organisation,
-    OutboxMessage,
     Role,
     Shift,
     ShiftSignup,
@@ -771,26 +770,25 @@ class ShiftService:
 
     async def queue_due_reminders(self, now: datetime | None = None) -> int:
         """Queue a "shift_reminder" for every booking whose shift starts within
-        `shifts.reminder_hours_before`; idempotent (one per booking). Returns how many
-        were queued now."""
+        `shifts.reminder_hours_before`; idempotent: one per booking and start time, so a
+        shift moved after its reminder went out is reminded of again at its new time.
+        Returns how many were queued now."""
         now = now or self.clock.now()
         horizon = now + timedelta(hours=self.config.shifts.reminder_hours_before)
-        dedupe_key = literal("reminder:", String).concat(cast(ShiftSignup.id, String))
         async with self.db.transaction() as session:
             rows = (await session.execute(
                 select(ShiftSignup.id, ShiftSignup.member_id, Shift.id.label("shift_id"), Shift.starts_at)
                 .join(Shift, Shift.id == ShiftSignup.shift_id)
                 .join(Member, Member.id == ShiftSignup.member_id)
                 .where(Shift.status == ShiftStatus.OPEN, Shift.starts_at > now, Shift.starts_at <= horizon,
-                       ShiftSignup.status == SignupStatus.BOOKED, Member.erased_at.is_(None),
-                       ~exists().where(OutboxMessage.dedupe_key == dedupe_key))
+                       ShiftSignup.status == SignupStatus.BOOKED, Member.erased_at.is_(None))
                 .order_by(Shift.starts_at, ShiftSignup.id))).all()
             queued = 0
             for row in rows:
                 queued += await outbox.enqueue(
                     session, member_id=row.member_id, kind="shift_reminder", now=now,
                     payload={"shift_id": row.shift_id, "signup_id": row.id, "starts_at": _iso(row.starts_at)},
-                    dedupe_key=f"reminder:{row.id}")
+                    dedupe_key=f"reminder:{row.id}:{int(row.starts_at.timestamp())}")
             return queued
 
     # ------------------------------------------------------------------ helpers

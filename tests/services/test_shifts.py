@@ -621,13 +621,21 @@ async def test_reminders_are_queued_once_for_bookings_within_the_window(world: W
     assert await world.shifts.queue_due_reminders() == 1
     assert await world.shifts.queue_due_reminders() == 0  # idempotent
     [reminder] = await world.outbox("shift_reminder")
+    starts = int((now + timedelta(hours=20)).timestamp())
     assert (reminder.member_id, reminder.dedupe_key, reminder.payload["shift_id"]) == (
-        booked, f"reminder:{booked_signup.id}", soon)
+        booked, f"reminder:{booked_signup.id}:{starts}", soon)
 
     world.clock.advance(hours=7)  # now the 30-hour shift is 23 hours away
     assert await world.shifts.queue_due_reminders() == 1
     assert await world.shifts.queue_due_reminders(world.clock.now()) == 0
     assert len(await world.outbox("shift_reminder")) == 2
+
+    # The soon shift is moved an hour later after its reminder went out: a new reminder, once.
+    moved = await world.shifts.edit_shift(world.coordinator, soon, ShiftChanges(
+        starts_at=now + timedelta(hours=21), ends_at=now + timedelta(hours=23)))
+    assert not isinstance(moved, EditRefusal)
+    assert await world.shifts.queue_due_reminders() == 1
+    assert await world.shifts.queue_due_reminders() == 0
 
 
 # ----------------------------------------------------------------------------- helpers
