@@ -129,7 +129,7 @@ class Translator:
             return Safe(html.escape(english, quote=False))
         return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else Safe("")
 
-    def label(self, message: str, **params: object) -> str:
+    def plain(self, message: str, **params: object) -> str:
         """A button label: plain text (Telegram shows it as typed), so nothing is escaped."""
         text = self._catalogue.gettext(message)
         return text.format(**params) if params else text

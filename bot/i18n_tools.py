@@ -22,7 +22,7 @@ from bot.i18n import DOMAIN, LANGUAGES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 SOURCES = ("bot", "handlers")
-KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "plain": None, "N_": None}
 POT_PATH = LOCALES_DIR / f"{DOMAIN}.pot"
 
 

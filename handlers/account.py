@@ -62,7 +62,7 @@ menu_item(90, N_("⚙️ Settings"), "me")
 
 def commands_for(t: Translator, member: MemberView | None) -> list[BotCommand]:
     """The command menu Telegram shows: a member's own roles' commands, in their language."""
-    return [BotCommand(item.command, t.label(item.description)) for item in COMMAND_HELP
+    return [BotCommand(item.command, t.plain(item.description)) for item in COMMAND_HELP
             if item.role is None or (member is not None and member.has_role(item.role))]
 
 

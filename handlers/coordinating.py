@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import date
 
 from bot.db.models import Role
 from bot.i18n import N_
-from bot.parsing.dates import DateError, parse_date
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services import reference
 from bot.services.hours import GroupCredited, GroupCreditRefusal, RecordRefusal
 from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
 from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
-from handlers.hours import begin_log, date_problem, duration_problem
+from handlers.hours import ask_past_day, begin_log, day_from_button, duration_problem, read_past_day
 from handlers.menu import menu_item
 from handlers.registration import ask_neighbourhood
 
@@ -52,7 +51,7 @@ async def show_people(turn: Turn, page: int) -> None:
     _ = turn.t
     people_, navigation = paged(await turn.services.members.recorded_members(turn.member.id), page, "ppl-pg")
     rows = [[button(person.display_name, "ppl", person.id)] for person in people_]
-    rows += [navigation, [button(_.label("➕ Add someone"), "ppl-add")]]
+    rows += [navigation, [button(_.plain("➕ Add someone"), "ppl-add")]]
     await turn.show(_.gettext("<b>Members without Telegram</b>\nYou log hours and spend credits for them. "
                               "Choose someone, or add a person."), keyboard(*rows))
 
@@ -213,25 +212,23 @@ async def group_organisation(turn: Turn, args: list[str]) -> None:
         await _expired(turn)
         return
     await turn.set_dialogue(GROUP_FLOW, "date", **{**turn.dialogue.data, "organisation_id": number(args[0])})
-    await turn.show(turn.t.gettext("When was it? Choose, or type a date (for example 3/12 or 3 Dec)."), keyboard(
-        [button(turn.t.gettext("Today"), "gc-date", 0), button(turn.t.gettext("Yesterday"), "gc-date", 1)]))
+    await ask_past_day(turn, "gc-date")
 
 
 @callback("gc-date")
 async def group_date_button(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "date") or args not in (["0"], ["1"]):
+    day = day_from_button(turn, args)
+    if not _in_group(turn, "date") or day is None:
         await _expired(turn)
         return
-    await _group_date(turn, turn.services.hours.today() - timedelta(days=number(args[0])))
+    await _group_date(turn, day)
 
 
 @step(GROUP_FLOW, "date")
 async def group_date_typed(turn: Turn, text: str) -> None:
-    day = parse_date(text, today=turn.services.hours.today(), prefer="past")
-    if isinstance(day, DateError):
-        await turn.reply(date_problem(turn, day))
-        return
-    await _group_date(turn, day)
+    day = await read_past_day(turn, text)
+    if day is not None:
+        await _group_date(turn, day)
 
 
 async def _group_date(turn: Turn, day: date) -> None:
@@ -266,7 +263,7 @@ async def ask_group(turn: Turn, page: int) -> None:
     _ = turn.t
     groups, navigation = paged(await turn.services.members.groups(), page, "gc-pg")
     rows = [[button(group.display_name, "gc-grp", group.id)] for group in groups]
-    rows += [navigation, [button(_.label("No group"), "gc-grp", 0)]]
+    rows += [navigation, [button(_.plain("No group"), "gc-grp", 0)]]
     await turn.show(_.gettext("Should a group's account be credited too (for a group that ran it)?"), keyboard(*rows))
 
 

@@ -101,7 +101,7 @@ async def _ask_recipient(turn: Turn, page: int) -> None:
     _ = turn.t
     groups, navigation = paged(await turn.services.members.groups(), page, "give-pg")
     rows = [[button(group.display_name, "give-to", group.id)] for group in groups]
-    rows += [navigation, [button(_.label("Cancel"), "give-cancel")]]
+    rows += [navigation, [button(_.plain("Cancel"), "give-cancel")]]
     await turn.show(_.gettext("<b>Give time credits</b>\nChoose a group below, or type the member number of the "
                               "person you want to give to (they can see it in /me)."), keyboard(*rows))
 

@@ -83,28 +83,48 @@ async def chose_organisation(turn: Turn, args: list[str]) -> None:
     await _ask_date(turn)
 
 
-async def _ask_date(turn: Turn) -> None:
+async def ask_past_day(turn: Turn, prefix: str, *extra_rows: list) -> None:  # noqa: ANN001
+    """"When was it?" with Today and Yesterday buttons ("<prefix>:0", "<prefix>:1")."""
     _ = turn.t
     await turn.show(_.gettext("When was it? Choose, or type a date (for example 3/12 or 3 Dec)."),
-                    keyboard([button(_.gettext("Today"), "log-date", 0), button(_.gettext("Yesterday"), "log-date", 1)],
-                             [button(_.gettext("Cancel"), "log-cancel")]))
+                    keyboard([button(_.plain("Today"), prefix, 0), button(_.plain("Yesterday"), prefix, 1)],
+                             *extra_rows))
+
+
+def day_from_button(turn: Turn, args: list[str]) -> date | None:
+    """Today or yesterday from a "<prefix>:0|1" button; None for anything else."""
+    if args not in (["0"], ["1"]):
+        return None
+    return turn.services.hours.today() - timedelta(days=int(args[0]))
+
+
+async def read_past_day(turn: Turn, text: str) -> date | None:
+    """A typed day in the past (or today); None after explaining what could not be read."""
+    parsed = parse_date(text, today=turn.services.hours.today(), prefer="past")
+    if isinstance(parsed, DateError):
+        await turn.reply(date_problem(turn, parsed))
+        return None
+    return parsed
+
+
+async def _ask_date(turn: Turn) -> None:
+    await ask_past_day(turn, "log-date", [button(turn.t.plain("Cancel"), "log-cancel")])
 
 
 @callback("log-date")
 async def chose_date(turn: Turn, args: list[str]) -> None:
-    if not _in_flow(turn, "date") or args not in (["0"], ["1"]):
+    day = day_from_button(turn, args)
+    if not _in_flow(turn, "date") or day is None:
         await _expired(turn)
         return
-    await _take_date(turn, turn.services.hours.today() - timedelta(days=number(args[0])))
+    await _take_date(turn, day)
 
 
 @step(FLOW, "date")
 async def typed_date(turn: Turn, text: str) -> None:
-    parsed = parse_date(text, today=turn.services.hours.today(), prefer="past")
-    if isinstance(parsed, DateError):
-        await turn.reply(date_problem(turn, parsed))
-        return
-    await _take_date(turn, parsed)
+    day = await read_past_day(turn, text)
+    if day is not None:
+        await _take_date(turn, day)
 
 
 def date_problem(turn: Turn, error: DateError) -> str:

@@ -103,7 +103,7 @@ async def consented(turn: Turn, args: list[str]) -> None:
         return
     await turn.set_dialogue(FLOW, "name", **turn.dialogue.data)
     suggestion = check_display_name(turn.user.first_name or "")
-    buttons = keyboard([button(_.label("Use “{name}”", name=suggestion), "reg-name")]
+    buttons = keyboard([button(_.plain("Use “{name}”", name=suggestion), "reg-name")]
                        if isinstance(suggestion, str) and len(suggestion) <= 30 else [])
     await turn.show(_.gettext("Thank you. What should we call you? Type your name."), buttons)
 

@@ -648,21 +648,21 @@ async def show_roster(turn: Turn, shift_id: int, notice: str | None = None, page
     page = roster.entries.index(entries[0]) // PAGE_SIZE if entries else 0
     rows = []
     for entry in entries:
-        name = entry.display_name or _.label("(erased member)")
+        name = entry.display_name or _.plain("(erased member)")
         mark = {Attendance.ATTENDED: "✅", Attendance.NO_SHOW: "❌"}.get(entry.attendance, "▫️")
         if entry.credited:
             lines.append(_.gettext("✅ {name} – credited", name=name))
             continue
         lines.append(f"{mark} {html.escape(name, quote=False)}")
         rows.append([button(f"✅ {name}"[:60], "att-m", shift_id, entry.member_id, "a", page),
-                     button(_.label("❌ No-show"), "att-m", shift_id, entry.member_id, "n", page)])
+                     button(_.plain("❌ No-show"), "att-m", shift_id, entry.member_id, "n", page)])
     if not roster.entries:
         lines.append(_.gettext("Nobody was booked."))
     elif navigation:
         lines.append(_.gettext("People {first}–{last} of {total}.", first=page * PAGE_SIZE + 1,
                                last=page * PAGE_SIZE + len(entries), total=len(roster.entries)))
     rows.append(navigation)
-    rows.append([button(_.label("Confirm and credit hours"), "att-ok", shift_id)])
+    rows.append([button(_.plain("Confirm and credit hours"), "att-ok", shift_id)])
     text = "\n".join(lines)
     await turn.show((notice + "\n\n" + text) if notice else text, keyboard(*rows))
 
@@ -767,7 +767,7 @@ async def _show_activities(turn: Turn) -> None:
         # Each button carries the value it sets, so pressing it twice changes nothing more.
         rows.append([button(("🛡 " if item.requires_dbs else "") + item.name(turn.language)[:28], "act-t", item.id,
                             "d", int(not item.requires_dbs)),
-                     button(("🏛 " if item.replaces_reduced_service else "") + _.label("public service"),
+                     button(("🏛 " if item.replaces_reduced_service else "") + _.plain("public service"),
                             "act-t", item.id, "r", int(not item.replaces_reduced_service))])
     await turn.show("\n".join(lines), keyboard(*rows))
 

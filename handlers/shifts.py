@@ -332,10 +332,10 @@ async def show_my_shifts(turn: Turn, page: int) -> None:
     rows = []
     for item in items:
         status = ("✅ " if item.status is SignupStatus.BOOKED
-                  else "⏳ " + _.label("(waiting list no. {position}) ", position=item.waitlist_position or 0))
+                  else "⏳ " + _.plain("(waiting list no. {position}) ", position=item.waitlist_position or 0))
         rows.append([button(f"{status}{_.date(_.local_date(item.starts_at), 'EEE d MMM')} {_.time(item.starts_at)} · "
                             f"{item.activity.name(turn.language)}", "sh-c", item.shift_id)])
-    rows += [navigation, [button(_.label("📅 All my shifts in my calendar"), "my-ics")]]
+    rows += [navigation, [button(_.plain("📅 All my shifts in my calendar"), "my-ics")]]
     await turn.show(_.ngettext("<b>Your {n} upcoming shift</b>", "<b>Your {n} upcoming shifts</b>", len(mine)),
                     keyboard(*rows))
 

@@ -39,7 +39,7 @@ async def spend(turn: Turn, args: list[str]) -> None:
 async def _directory(turn: Turn, kind: str, page: int) -> None:
     _ = turn.t
     opportunities = await turn.services.spending.directory(kind=KINDS[kind])
-    labels = {"all": _.label("All"), "community": _.label("Community"), "corporate": _.label("Leisure")}
+    labels = {"all": _.plain("All"), "community": _.plain("Community"), "corporate": _.plain("Leisure")}
     filters = [button(("• " if key == kind else "") + label, "spend-list", key, 0) for key, label in labels.items()]
     items, navigation = paged(opportunities, page, "spend-list", kind)
     rows = [filters] + [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "spend-see", item.id)]
@@ -82,7 +82,7 @@ async def see(turn: Turn, args: list[str]) -> None:
     await turn.set_dialogue(FLOW, "confirm", opportunity_id=item.id, key=secrets.token_hex(8))
     await turn.show(card(_, item), keyboard(
         [button(_.gettext("Get a voucher for {cost}", cost=_.credits(item.cost_minutes)), "spend-buy", item.id)],
-        [button(_.label("Back"), "spend-list", "all", 0)]))
+        [button(_.plain("Back"), "spend-list", "all", 0)]))
 
 
 @callback("spend-buy")

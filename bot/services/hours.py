@@ -53,6 +53,7 @@ from bot.db.session import Database
 from bot.services import roles
 from bot.services.accounts import member_account
 from bot.services.ledger import Ledger
+from bot.services.member_facts import is_reachable, is_registered
 from bot.services.members import NameProblem, check_display_name
 from bot.services.outbox import enqueue
 from bot.services.reference import Named
@@ -333,8 +334,8 @@ class HoursService:
                 submitter_coordinates = await roles.has_role(
                     session, submitted_by_member_id, Role.COORDINATOR, organisation_id)
                 facts = LogFacts(
-                    member_registered=await _registered(session, member_id),
-                    submitter_registered=await _registered(session, submitted_by_member_id),
+                    member_registered=await is_registered(session, member_id),
+                    submitter_registered=await is_registered(session, submitted_by_member_id),
                     submitted_for_someone_else=submitted_by_member_id != member_id,
                     submitter_coordinates_organisation=submitter_coordinates,
                     organisation_known=await _exists(session, Organisation, organisation_id),
@@ -424,7 +425,7 @@ class HoursService:
             if not await _decide(session, entry_id, TimeEntryStatus.REJECTED, coordinator_member_id, now,
                                  reason=reason):
                 return _refused(DecisionOutcome.ALREADY_DECIDED, entry_id, entry)
-            if await _reachable(session, entry.member_id):
+            if await is_reachable(session, entry.member_id):
                 await enqueue(session, member_id=entry.member_id, kind="hours_rejected", payload={
                     **_entry_payload(entry), "reason": reason,
                 }, dedupe_key=f"hours_rejected:{entry.id}", now=now)
@@ -475,7 +476,7 @@ class HoursService:
                                         actor_member_id=actor_member_id)
         await session.execute(update(TimeEntry.__table__).where(TimeEntry.__table__.c.id == entry.id)
                               .values(ledger_transaction_id=posted.transaction_id))
-        if await _reachable(session, entry.member_id):
+        if await is_reachable(session, entry.member_id):
             balance = await self.ledger.balance(session, await self.ledger.member_account_id(session, entry.member_id))
             await enqueue(session, member_id=entry.member_id, kind="hours_approved", payload={
                 **_entry_payload(entry), "transaction_id": posted.transaction_id, "balance_minutes": balance,
@@ -522,7 +523,7 @@ class HoursService:
                                       .with_for_update(key_share=True))
                 organisation_known = await _exists(session, Organisation, organisation_id)
                 logged = await _minutes_on(session, credited, worked_on)
-                unknown = tuple([member_id for member_id in credited if not await _registered(session, member_id)])
+                unknown = tuple([member_id for member_id in credited if not await is_registered(session, member_id)])
                 group_kind = (await session.scalar(select(Member.kind).where(Member.id == group_member_id))
                               if group_member_id is not None else None)
                 facts = GroupCreditFacts(
@@ -607,18 +608,6 @@ async def pending_minutes(session: AsyncSession, member_id: int) -> int:
     total = await session.scalar(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
         TimeEntry.member_id == member_id, TimeEntry.status == TimeEntryStatus.PENDING))
     return int(total or 0)
-
-
-async def _registered(session: AsyncSession, member_id: int) -> bool:
-    row = (await session.execute(select(Member.registered_at, Member.erased_at)
-                                 .where(Member.id == member_id))).one_or_none()
-    return row is not None and row.registered_at is not None and row.erased_at is None
-
-
-async def _reachable(session: AsyncSession, member_id: int) -> bool:
-    row = (await session.execute(select(Member.telegram_user_id, Member.erased_at)
-                                 .where(Member.id == member_id))).one_or_none()
-    return row is not None and row.telegram_user_id is not None and row.erased_at is None
 
 
 async def _exists(session: AsyncSession, model: type, row_id: int) -> bool:

@@ -56,6 +56,7 @@ from bot.db.models import (
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.ledger import InsufficientCredit, Ledger
+from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
 from bot.services.reference import Named
 from bot.services.vouchers_qr import voucher_qr_png
@@ -340,7 +341,7 @@ class SpendingService:
         existing = await self._issued_for_key(session, ledger_key)
         if existing is not None:
             return existing
-        if not await _registered(session, member_id):
+        if not await is_registered(session, member_id):
             return RedeemRefused(RedeemRefusal.NOT_REGISTERED)
         row = await session.get(SpendOpportunity, opportunity_id)
         if row is None:
@@ -419,7 +420,7 @@ class SpendingService:
                 return Redemption(refusal, code=normalised, voucher_id=voucher.id, member_id=voucher.member_id,
                                   member_display_name=member_name, opportunity=opportunity,
                                   cost_minutes=voucher.cost_minutes)
-            if await _reachable(session, voucher.member_id):
+            if await is_reachable(session, voucher.member_id):
                 await enqueue(session, member_id=voucher.member_id, kind="voucher_redeemed", payload={
                     "voucher_id": voucher.id, "code": voucher.code, "spend_opportunity_id": row.id,
                     "cost_minutes": voucher.cost_minutes, "redeemed_at": now.isoformat(),
@@ -487,7 +488,7 @@ class SpendingService:
                 return None  # redeemed, cancelled or expired by someone else meanwhile
             voucher = (await session.execute(select(Voucher).where(Voucher.id == voucher_id))).scalar_one()
             _, balance = await self._refund(session, voucher, now, actor_member_id=None)
-            if await _reachable(session, voucher.member_id):
+            if await is_reachable(session, voucher.member_id):
                 await enqueue(session, member_id=voucher.member_id, kind="voucher_expired", payload={
                     "voucher_id": voucher.id, "code": voucher.code,
                     "spend_opportunity_id": voucher.spend_opportunity_id, "cost_minutes": voucher.cost_minutes,
@@ -575,15 +576,3 @@ async def _opportunity(session: AsyncSession, row: SpendOpportunity) -> Opportun
         neighbourhood=(Named(neighbourhood.id, neighbourhood.slug, neighbourhood.name_en, neighbourhood.name_cy)
                        if neighbourhood is not None else None),
         cost_minutes=row.cost_minutes, active=row.active)
-
-
-async def _registered(session: AsyncSession, member_id: int) -> bool:
-    row = (await session.execute(select(Member.registered_at, Member.erased_at)
-                                 .where(Member.id == member_id))).one_or_none()
-    return row is not None and row.registered_at is not None and row.erased_at is None
-
-
-async def _reachable(session: AsyncSession, member_id: int) -> bool:
-    row = (await session.execute(select(Member.telegram_user_id, Member.erased_at)
-                                 .where(Member.id == member_id))).one_or_none()
-    return row is not None and row.telegram_user_id is not None and row.erased_at is None
