@@ -8,6 +8,7 @@ They hold no rules and write no SQL.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,9 @@ class Turn:
         otherwise send a new message."""
         message = self.query.message if self.query and self.edit_in_place else None
         if message is not None and getattr(message, "text", None) is not None:
+            # Compared unescaped: python-telegram-bot escapes quotes we leave as they are.
+            if html.unescape(message.text_html) == html.unescape(text) and message.reply_markup == keyboard:
+                return  # a second tap on the same button: the message already says this
             try:
                 await message.edit_text(text, reply_markup=keyboard)
                 return

@@ -759,16 +759,17 @@ async def _show_activities(turn: Turn) -> None:
     _ = turn.t
     lines = [_.gettext("<b>Activity types</b>"),
              _.gettext("🛡 = needs a DBS check by default; 🏛 = stands in for a public service that was cut back "
-                       "(reported in the weekly summary).")]
+                       "(reported in the weekly summary)."), ""]
     rows = []
-    for item in await turn.services.activity_types.listing():
-        lines.append(f"{'🛡' if item.requires_dbs else '▫️'}{'🏛' if item.replaces_reduced_service else '▫️'} "
-                     f"{item.name(turn.language)}")
+    for index, item in enumerate(await turn.services.activity_types.listing(), start=1):
+        lines.append(f"{index}. {'🛡' if item.requires_dbs else '▫️'}{'🏛' if item.replaces_reduced_service else '▫️'} "
+                     + html.escape(item.name(turn.language), quote=False))
         # Each button carries the value it sets, so pressing it twice changes nothing more.
-        rows.append([button(("🛡 " if item.requires_dbs else "") + item.name(turn.language)[:28], "act-t", item.id,
-                            "d", int(not item.requires_dbs)),
-                     button(("🏛 " if item.replaces_reduced_service else "") + _.plain("public service"),
-                            "act-t", item.id, "r", int(not item.replaces_reduced_service))])
+        rows.append([button(f"{index}. 🛡 " + ("✓" if item.requires_dbs else "✗"), "act-t", item.id, "d",
+                            int(not item.requires_dbs)),
+                     button(f"{index}. 🏛 " + ("✓" if item.replaces_reduced_service else "✗"), "act-t", item.id, "r",
+                            int(not item.replaces_reduced_service))])
+    lines.extend(["", _.gettext("Press a button to switch it on (✓) or off (✗).")])
     await turn.show("\n".join(lines), keyboard(*rows))
 
 

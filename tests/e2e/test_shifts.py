@@ -302,3 +302,31 @@ async def test_editing_and_cancelling_a_shift_tells_the_people_booked(bot: BotUn
     await coordinator.press("Yes, cancel the shift")
     assert "1 person has been told" in (await coordinator.next_event()).text
     assert "❌" in (await wait_for(volunteer, "Splott Hub")).text
+
+
+async def test_tso_staff_set_the_activity_flags_and_nobody_else_can(bot: BotUnderTest) -> None:
+    staff = bot.user(3081, "Gareth")
+    await register(bot, staff)
+    await grant(bot, 3081, Role.STAFF, "ely-hub")
+    volunteer = bot.user(3082, "Sam")
+    await register(bot, volunteer)
+
+    await staff.send_text("/activities")
+    listing = await staff.next_message()
+    assert "3. ▫️▫️ Community hub" in listing.text
+    hub_public_service = listing.buttons[2][1]
+    assert hub_public_service.text == "3. 🏛 ✗"
+    await staff.press_data(listing.message_id, hub_public_service.callback_data)
+    assert "3. ▫️🏛 Community hub" in (await staff.next_event()).text
+    again = await staff.press_data(listing.message_id, hub_public_service.callback_data)  # a double tap
+    await staff.callback_answer(again)
+    types = {item.slug: item for item in await bot.services.activity_types.listing()}
+    assert types["community-hub"].replaces_reduced_service  # still on: buttons set, they do not toggle
+
+    await volunteer.send_text("/activities")
+    assert "Only TSO staff" in (await volunteer.next_message()).text
+    forged = await volunteer.press_data(volunteer.last_message.message_id,
+                                        hub_public_service.callback_data.replace(":1", ":0"))
+    assert "Only TSO staff" in (await volunteer.callback_answer(forged))["text"]
+    types = {item.slug: item for item in await bot.services.activity_types.listing()}
+    assert types["community-hub"].replaces_reduced_service
