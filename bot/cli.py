@@ -74,9 +74,17 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
     require_token(config)
 
     async def serve(services) -> int:  # noqa: ANN001
+        from telegram.error import InvalidToken, NetworkError
+
         from bot.runtime import start_polling, stop
 
-        application = await start_polling(services)
+        try:
+            application = await start_polling(services)
+        except InvalidToken:
+            raise ConfigError("telegram.token: Telegram does not accept this token; copy it again from "
+                              "@BotFather") from None
+        except NetworkError as error:
+            raise ConfigError(f"telegram.base_url: cannot reach {config.telegram.base_url} ({error})") from None
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -96,3 +96,64 @@ def test_db_upgrade_and_grant_from_the_shell(tmp_path: Path) -> None:
 def test_main_without_a_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "coprod-bot" in capsys.readouterr().out
+
+
+def test_a_wrong_token_or_an_unreachable_telegram_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/t.db",
+           "COPROD_TELEGRAM_TOKEN": "123:abc", "COPROD_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot"}
+    result = run_cli("run", cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "telegram.base_url: cannot reach" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_a_token_telegram_refuses_is_one_line(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.emulator import TelegramEmulator
+
+    emulator = TelegramEmulator(token="123456:RIGHT", bot_username="coprod_test_bot")
+    await emulator.start(host="127.0.0.1", port=0)
+    try:
+        env = {"PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/t.db",
+               "COPROD_TELEGRAM_TOKEN": "123456:WRONG", "COPROD_TELEGRAM_BASE_URL": emulator.base_url}
+        result = await asyncio.to_thread(run_cli, "run", cwd=tmp_path, env=env)
+    finally:
+        await emulator.stop()
+    assert result.returncode == 2, result.stderr
+    assert "telegram.token: Telegram does not accept this token" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_run_answers_members_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from bot.emulator import TelegramEmulator
+
+    emulator = TelegramEmulator(token="123456:RIGHT", bot_username="coprod_test_bot")
+    await emulator.start(host="127.0.0.1", port=0)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("COPROD_")}
+    environment.update({"PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/r.db",
+                        "COPROD_TELEGRAM_TOKEN": "123456:RIGHT", "COPROD_TELEGRAM_BASE_URL": emulator.base_url})
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=tmp_path,
+                                                   env=environment, stdout=asyncio.subprocess.PIPE,
+                                                   stderr=asyncio.subprocess.PIPE)
+    try:
+        assert b"is running" in await asyncio.wait_for(process.stdout.readline(), 30)
+        member = emulator.user(user_id=42, first_name="Ceri", language_code="cy")
+        await member.send_text("/start")
+        welcome = await member.next_message(timeout=15)
+        assert "Cymraeg" in welcome.button_labels()[0]
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await emulator.stop()
