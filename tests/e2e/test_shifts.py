@@ -330,3 +330,30 @@ async def test_tso_staff_set_the_activity_flags_and_nobody_else_can(bot: BotUnde
     assert "Only TSO staff" in (await volunteer.callback_answer(forged))["text"]
     types = {item.slug: item for item in await bot.services.activity_types.listing()}
     assert types["community-hub"].replaces_reduced_service
+
+
+async def test_an_over_long_description_is_refused_before_telegram_would(bot: BotUnderTest) -> None:
+    coordinator = await coordinator_of_splott(bot)
+    await coordinator.send_text("/newshift")
+    await coordinator.next_message()
+    await coordinator.press("Community hub")
+    await coordinator.next_event()
+    await coordinator.press("Splott")
+    await coordinator.next_event()
+    await coordinator.send_text("Splott Hub")
+    await coordinator.next_message()
+    await coordinator.press("Skip")
+    await coordinator.next_event()
+    await coordinator.send_text("Sat 12 Dec 10:00-12:00")
+    await coordinator.next_message()
+    await coordinator.send_text("4")
+    await coordinator.next_message()
+    await coordinator.press("Skip (1)")
+    await coordinator.next_event()
+    await coordinator.press("No")
+    await coordinator.next_event()
+    await coordinator.send_text("Help. " * 600)  # 3,600 characters
+    assert "under 3,000 characters" in (await coordinator.next_message()).text
+    assert (await bot.services.dialogues.get(3001)).step == "description_en"
+    await coordinator.send_text("Help serve lunch")
+    assert "Welsh" in (await coordinator.next_message()).text
