@@ -35,6 +35,22 @@ async def log_hours(user, *, activity: str = "Community hub", organisation: str 
         await user.next_message()
 
 
+async def volunteer_with_hours_waiting(bot: BotUnderTest, first_id: int, duration: str):
+    """A volunteer who logged hours, and a Splott coordinator looking at /approvals."""
+    volunteer = bot.user(first_id, "Sam")
+    coordinator = bot.user(first_id + 1, "Tom")
+    await register(bot, volunteer)
+    await register(bot, coordinator)
+    await grant(bot, first_id + 1, Role.COORDINATOR, "splott-community")
+    await log_hours(volunteer, duration=duration)
+    await volunteer.press("Send for approval")
+    await volunteer.next_event()
+    await coordinator.send_text("/approvals")
+    await coordinator.next_message()  # how many wait
+    await coordinator.next_message()  # the entry, with its buttons
+    return volunteer, coordinator
+
+
 async def earn(volunteer, coordinator, duration: str) -> None:
     """The volunteer logs hours and the coordinator approves them, until the credit is told."""
     await log_hours(volunteer, duration=duration)
@@ -81,18 +97,7 @@ async def test_log_approve_and_see_the_credit(bot: BotUnderTest) -> None:
 
 
 async def test_reject_with_a_reason(bot: BotUnderTest) -> None:
-    volunteer = bot.user(2011, "Sam")
-    coordinator = bot.user(2012, "Tom")
-    await register(bot, volunteer)
-    await register(bot, coordinator)
-    await grant(bot, 2012, Role.COORDINATOR, "splott-community")
-    await log_hours(volunteer, duration="1h")
-    await volunteer.press("Send for approval")
-    await volunteer.next_event()
-
-    await coordinator.send_text("/approvals")
-    await coordinator.next_message()
-    await coordinator.next_message()
+    volunteer, coordinator = await volunteer_with_hours_waiting(bot, 2011, "1h")
     await coordinator.press("Reject")
     assert "reason" in (await coordinator.next_message()).text
     await coordinator.send_text("We were closed that day")
@@ -141,17 +146,7 @@ async def test_forged_callback_for_another_organisations_hours_is_refused(bot: B
 
 
 async def test_a_redelivered_approval_credits_once(bot: BotUnderTest) -> None:
-    volunteer = bot.user(2041, "Sam")
-    coordinator = bot.user(2042, "Tom")
-    await register(bot, volunteer)
-    await register(bot, coordinator)
-    await grant(bot, 2042, Role.COORDINATOR, "splott-community")
-    await log_hours(volunteer, duration="3")
-    await volunteer.press("Send for approval")
-    await volunteer.next_event()
-    await coordinator.send_text("/approvals")
-    await coordinator.next_message()
-    await coordinator.next_message()
+    volunteer, coordinator = await volunteer_with_hours_waiting(bot, 2041, "3")
     query = await coordinator.press("Approve")
     await coordinator.callback_answer(query)
     await coordinator.next_event()
