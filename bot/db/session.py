@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "coprod_read_only"
 
 
 class DatabaseUrlError(ValueError):
@@ -63,7 +64,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction (Database.read) begins deferred: in WAL mode it reads a
+        # snapshot without waiting for, or holding up, any writer.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -87,6 +93,16 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads: on SQLite it does not take the write lock, so
+        the lookups every update makes never queue behind a booking or a payment."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            # Closing the session ends the transaction (the pool rolls it back); objects
+            # read keep their loaded values, as after a commit with expire_on_commit off.
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

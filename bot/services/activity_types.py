@@ -50,7 +50,7 @@ class ActivityTypeService:
         self.clock = clock
 
     async def listing(self) -> list[ActivityFlags]:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.scalars(select(ActivityType).order_by(ActivityType.id))).all()
             return [_flags(row) for row in rows]
 

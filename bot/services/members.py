@@ -84,14 +84,14 @@ class MemberService:
 
     # -- lookups -------------------------------------------------------------------
     async def by_telegram_id(self, telegram_user_id: int) -> MemberView | None:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             member = await session.scalar(select(Member).where(
                 Member.telegram_user_id == telegram_user_id, Member.registered_at.is_not(None)))
             return await self._view(session, member) if member else None
 
     async def by_id(self, member_id: int) -> MemberView | None:
         """A registered, not erased member."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             member = await session.get(Member, member_id)
             if member is None or member.registered_at is None or member.erased_at is not None:
                 return None
@@ -108,7 +108,7 @@ class MemberService:
 
     async def groups(self) -> list[MemberView]:
         """Group members (community groups holding credits), for giving to."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.scalars(select(Member).where(
                 Member.kind == MemberKind.GROUP, Member.registered_at.is_not(None),
                 Member.erased_at.is_(None)).order_by(Member.display_name))).all()
@@ -116,7 +116,7 @@ class MemberService:
 
     async def recorded_members(self, coordinator_member_id: int) -> list[MemberView]:
         """Members without Telegram this coordinator may act for (see roles.may_act_for)."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.scalars(select(Member).where(
                 Member.telegram_user_id.is_(None), Member.kind == MemberKind.INDIVIDUAL,
                 Member.recorded_by_member_id.is_not(None), Member.erased_at.is_(None),
@@ -125,7 +125,7 @@ class MemberService:
                     if await roles.may_act_for(session, coordinator_member_id, row.id)]
 
     async def may_act_for(self, coordinator_member_id: int, member_id: int) -> bool:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             return await roles.may_act_for(session, coordinator_member_id, member_id)
 
     async def create_group(self, display_name: str, *, neighbourhood_id: int | None) -> int:

@@ -80,7 +80,7 @@ async def organisations(db: Database) -> list[Named]:
 
 async def volunteering_organisations(db: Database) -> list[Named]:
     """Organisations volunteers give time to: every kind but corporate partners."""
-    async with db.transaction() as session:
+    async with db.read() as session:
         rows = (await session.scalars(select(Organisation).where(
             Organisation.kind != OrganisationKind.CORPORATE_PARTNER).order_by(Organisation.id))).all()
         return [Named(row.id, row.slug, row.name_en, row.name_cy) for row in rows]
@@ -103,6 +103,6 @@ class ReferenceNames:
 
 
 async def _named(db: Database, model: type) -> list[Named]:
-    async with db.transaction() as session:
+    async with db.read() as session:
         rows = (await session.scalars(select(model).order_by(model.id))).all()
         return [Named(row.id, row.slug, row.name_en, row.name_cy) for row in rows]

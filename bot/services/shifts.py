@@ -509,7 +509,7 @@ class ShiftService:
             params["to"] = self._local_midnight(date_to + timedelta(days=1))
         page_query, count_query = _listing_statements(
             activity_type_id is not None, neighbourhood_id is not None, date_from is not None, date_to is not None)
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(page_query, params)).all()
             total = await session.scalar(count_query, params) or 0
         has_next = len(rows) > size
@@ -526,7 +526,7 @@ class ShiftService:
     async def shift_card(self, shift_id: int, *, member_id: int) -> ShiftCard | None:
         """The detail card of any shift (cancelled ones too; see `status`), or None."""
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             row = (await session.execute(
                 select(Shift, ActivityType, Neighbourhood, Organisation)
                 .join(ActivityType, ActivityType.id == Shift.activity_type_id)
@@ -560,7 +560,7 @@ class ShiftService:
     async def my_shifts(self, member_id: int) -> tuple[MyShift, ...]:
         """The member's booked and waitlisted shifts that have not ended, soonest first."""
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(
                 select(ShiftSignup.id.label("signup_id"), ShiftSignup.status, Shift.id, Shift.starts_at,
                        Shift.ends_at, Shift.venue, Shift.requires_dbs, ActivityType, Neighbourhood, Organisation)

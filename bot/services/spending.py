@@ -264,7 +264,7 @@ class SpendingService:
         """Active opportunities, optionally of one kind or in one neighbourhood (exactly: city-wide
         ones have no neighbourhood). Community opportunities come first, then corporate, by English
         name; the handler may re-sort by the member's language."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             query = select(SpendOpportunity).where(SpendOpportunity.active.is_(True))
             if kind is not None:
                 query = query.where(SpendOpportunity.kind == SpendKind(kind))
@@ -276,7 +276,7 @@ class SpendingService:
             return [await _opportunity(session, row) for row in rows]
 
     async def opportunity(self, opportunity_id: int) -> Opportunity | None:
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             row = await session.get(SpendOpportunity, opportunity_id)
             return await _opportunity(session, row) if row is not None else None
 

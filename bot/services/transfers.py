@@ -177,7 +177,7 @@ class TransferService:
 
     async def balance_summary(self, member_id: int) -> BalanceSummary | None:
         """Balance, minutes waiting for approval, and the last ten movements; None for no such member."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             if await _member(session, member_id) is None:
                 return None
             account_id = await self.ledger.member_account_id(session, member_id)
