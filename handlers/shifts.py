@@ -61,6 +61,9 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
     ]
     if card.address:
         lines.append(t.gettext("Address: {address}", address=card.address))
+    if card.latitude is not None and card.longitude is not None:
+        lines.append(f"🗺 https://www.openstreetmap.org/?mlat={card.latitude:.5f}&amp;mlon={card.longitude:.5f}"
+                     f"#map=17/{card.latitude:.5f}/{card.longitude:.5f}")
     lines.append("👥 " + places(t, card.free_places, card.waitlist_length))
     if card.requires_dbs:
         lines.append("🛡 " + (t.gettext("Needs a DBS check (yours is valid).") if card.my_dbs_valid

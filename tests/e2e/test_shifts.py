@@ -357,3 +357,36 @@ async def test_an_over_long_description_is_refused_before_telegram_would(bot: Bo
     assert (await bot.services.dialogues.get(3001)).step == "description_en"
     await coordinator.send_text("Help serve lunch")
     assert "Welsh" in (await coordinator.next_message()).text
+
+
+async def test_a_map_pin_gives_the_shift_its_location(bot: BotUnderTest) -> None:
+    coordinator = await coordinator_of_splott(bot)
+    await coordinator.send_text("/newshift")
+    await coordinator.next_message()
+    await coordinator.press("Community hub")
+    await coordinator.next_event()
+    await coordinator.press("Splott")
+    await coordinator.next_event()
+    await coordinator.send_text("Splott Hub")
+    await coordinator.next_message()  # address, or a location pin
+    bot.emulator.enqueue_update({"message": {
+        "message_id": 500, "date": 0, "chat": coordinator.as_chat(), "from": coordinator.as_user(),
+        "location": {"latitude": 51.4816, "longitude": -3.1491}}})
+    assert "Which day?" in (await coordinator.next_message()).text
+    assert (await bot.services.dialogues.get(3001)).data["latitude"] == 51.4816
+    await coordinator.send_text("Sat 12 Dec 10:00-12:00")
+    await coordinator.next_message()
+    await coordinator.send_text("2")
+    await coordinator.next_message()
+    await coordinator.press("Skip (1)")
+    await coordinator.next_event()
+    await coordinator.press("No")
+    for _ in range(2):  # both descriptions
+        await coordinator.next_event()
+        await coordinator.press("Skip")
+    await coordinator.next_event()
+    await coordinator.press("Just once")
+    await coordinator.next_event()
+    await coordinator.press("Create")
+    card = await coordinator.next_event()
+    assert "openstreetmap.org/?mlat=51.48160&mlon=-3.14910" in card.text
