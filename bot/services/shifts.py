@@ -655,16 +655,10 @@ class ShiftService:
         """Cancel one's booking (freeing the place for the waitlist) or leave the waitlist."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            shift = await _lock_shift(session, shift_id)
-            if shift is None:
-                return LeaveOutcome.NOT_FOUND
-            if shift.status is ShiftStatus.CANCELLED:
-                return LeaveOutcome.SHIFT_CANCELLED
-            if now >= shift.starts_at:
-                return LeaveOutcome.SIGNUP_CLOSED
-            signup = await _live_signup(session, member_id, shift_id)
-            if signup is None:
-                return LeaveOutcome.NOT_SIGNED_UP
+            found = await _own_live_signup(session, member_id, shift_id, now)
+            if isinstance(found, str):
+                return LeaveOutcome(found)
+            shift, signup = found
             if signup.status is SignupStatus.WAITLISTED:
                 signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
                 await session.flush()
@@ -676,16 +670,10 @@ class ShiftService:
         """Give up a place that came from the waitlist; it is offered to the next in line."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            shift = await _lock_shift(session, shift_id)
-            if shift is None:
-                return DeclineOutcome.NOT_FOUND
-            if shift.status is ShiftStatus.CANCELLED:
-                return DeclineOutcome.SHIFT_CANCELLED
-            if now >= shift.starts_at:
-                return DeclineOutcome.SIGNUP_CLOSED
-            signup = await _live_signup(session, member_id, shift_id)
-            if signup is None:
-                return DeclineOutcome.NOT_SIGNED_UP
+            found = await _own_live_signup(session, member_id, shift_id, now)
+            if isinstance(found, str):
+                return DeclineOutcome(found)
+            shift, signup = found
             if not _was_promoted(signup):
                 return DeclineOutcome.NOT_PROMOTED
             await self._release(session, shift, signup, now, reason="declined_promotion")
@@ -909,6 +897,24 @@ async def _take_place(session: AsyncSession, shift_id: int) -> bool:
         .values(booked_count=Shift.booked_count + 1)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+async def _own_live_signup(session: AsyncSession, member_id: int, shift_id: int,
+                           now: datetime) -> tuple[Shift, ShiftSignup] | str:
+    """The locked shift and the member's live sign-up on it, or why there is none to give
+    up: "not_found", "shift_cancelled", "signup_closed" or "not_signed_up" (the values
+    LeaveOutcome and DeclineOutcome share)."""
+    shift = await _lock_shift(session, shift_id)
+    if shift is None:
+        return "not_found"
+    if shift.status is ShiftStatus.CANCELLED:
+        return "shift_cancelled"
+    if now >= shift.starts_at:
+        return "signup_closed"
+    signup = await _live_signup(session, member_id, shift_id)
+    if signup is None:
+        return "not_signed_up"
+    return shift, signup
 
 
 async def _live_signup(session: AsyncSession, member_id: int, shift_id: int) -> ShiftSignup | None:

@@ -332,7 +332,9 @@ async def test_tso_staff_set_the_activity_flags_and_nobody_else_can(bot: BotUnde
     assert types["community-hub"].replaces_reduced_service
 
 
-async def test_an_over_long_description_is_refused_before_telegram_would(bot: BotUnderTest) -> None:
+async def new_shift_at_splott_hub(bot: BotUnderTest):
+    """A Splott coordinator in /newshift who has chosen the activity, the neighbourhood
+    and typed the venue; the bot is about to ask for the address."""
     coordinator = await coordinator_of_splott(bot)
     await coordinator.send_text("/newshift")
     await coordinator.next_message()
@@ -341,6 +343,11 @@ async def test_an_over_long_description_is_refused_before_telegram_would(bot: Bo
     await coordinator.press("Splott")
     await coordinator.next_event()
     await coordinator.send_text("Splott Hub")
+    return coordinator
+
+
+async def test_an_over_long_description_is_refused_before_telegram_would(bot: BotUnderTest) -> None:
+    coordinator = await new_shift_at_splott_hub(bot)
     await coordinator.next_message()
     await coordinator.press("Skip")
     await coordinator.next_event()
@@ -360,14 +367,7 @@ async def test_an_over_long_description_is_refused_before_telegram_would(bot: Bo
 
 
 async def test_a_map_pin_gives_the_shift_its_location(bot: BotUnderTest) -> None:
-    coordinator = await coordinator_of_splott(bot)
-    await coordinator.send_text("/newshift")
-    await coordinator.next_message()
-    await coordinator.press("Community hub")
-    await coordinator.next_event()
-    await coordinator.press("Splott")
-    await coordinator.next_event()
-    await coordinator.send_text("Splott Hub")
+    coordinator = await new_shift_at_splott_hub(bot)
     await coordinator.next_message()  # address, or a location pin
     bot.emulator.enqueue_update({"message": {
         "message_id": 500, "date": 0, "chat": coordinator.as_chat(), "from": coordinator.as_user(),
