@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -24,6 +25,10 @@ ROOT = LOCALES_DIR.parent
 SOURCES = ("bot", "handlers")
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "plain": None, "N_": None}
 POT_PATH = LOCALES_DIR / f"{DOMAIN}.pot"
+STABLE_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+# Sorted by msgid with file names but no line numbers: a message stays where it is in
+# the file when code moves around it, so catalogues merge cleanly.
+PO_LAYOUT = {"width": 100, "sort_output": True, "include_lineno": False}
 
 
 def po_path(language: str) -> Path:
@@ -31,7 +36,10 @@ def po_path(language: str) -> Path:
 
 
 def extract() -> Catalog:
-    catalogue = Catalog(project="coprod-bot", msgid_bugs_address="", charset="utf-8")
+    # A fixed creation date keeps the header still, so two branches that each add
+    # messages do not conflict on a timestamp when they merge.
+    catalogue = Catalog(project="coprod-bot", msgid_bugs_address="", charset="utf-8",
+                        creation_date=STABLE_DATE)
     for directory in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
                 ROOT / directory, method_map=[("**.py", "python")], keywords=KEYWORDS,
@@ -109,7 +117,7 @@ def update_catalogues(*, check_only: bool = False) -> int:
         return 0 if not problems else 1
     LOCALES_DIR.mkdir(exist_ok=True)
     with POT_PATH.open("wb") as handle:
-        write_po(handle, template, width=100, omit_header=False, sort_output=False)
+        write_po(handle, template, **PO_LAYOUT)
     for language in LANGUAGES:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +134,7 @@ def update_catalogues(*, check_only: bool = False) -> int:
         if language == "en":
             _fill_english(catalogue)
         with path.open("wb") as handle:
-            write_po(handle, catalogue, width=100, sort_output=False, ignore_obsolete=True)
+            write_po(handle, catalogue, ignore_obsolete=True, **PO_LAYOUT)
         mo_path = path.with_suffix(".mo")
         buffer = io.BytesIO()
         write_mo(buffer, catalogue, use_fuzzy=False)
