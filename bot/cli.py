@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, require_token
 from bot.db.session import DatabaseUrlError
+from bot.log_redaction import install as install_redaction
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(args.config) if config_given else Path("config.toml")
     try:
         config = load_config(config_path, require_file=config_given)
+        install_redaction(secrets_of(config))
         return asyncio.run(args.action(config, args))
     except (ConfigError, DatabaseUrlError) as error:
         print(f"coprod-bot: {error}", file=sys.stderr)
@@ -48,6 +50,19 @@ def main(argv: list[str] | None = None) -> int:
 
 class DatabaseUnavailable(Exception):
     pass
+
+
+def secrets_of(config: Config) -> list[str]:
+    """What must never be logged: the bot token, a webhook secret (when one is
+    configured), the database password."""
+    from sqlalchemy.engine import make_url
+
+    secrets = [config.telegram.token, getattr(config.telegram, "webhook_secret", "") or ""]
+    try:
+        secrets.append(make_url(config.database.url).password or "")
+    except Exception:  # noqa: BLE001 - a bad URL is reported elsewhere, with its key
+        pass
+    return secrets
 
 
 async def _with_services(config: Config, work: Callable[..., Awaitable[int]], **kwargs: object) -> int:
