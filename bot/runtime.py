@@ -10,7 +10,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.db.migrate import upgrade
+from bot.db.migrate import schema_lock, upgrade
 from bot.db.session import Database
 from bot.services.container import Services
 from bot.services.reference import sync_reference_data
@@ -19,12 +19,14 @@ log = logging.getLogger(__name__)
 
 
 async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-    """Opens the database, applies migrations and syncs reference data."""
+    """Opens the database, applies migrations and syncs reference data, under the
+    schema lock so processes starting together take turns."""
     db = Database.from_url(config.database.url, echo=config.database.echo)
     try:
-        if migrate:
-            await upgrade(db)
-        await sync_reference_data(db, config)
+        async with schema_lock(db):
+            if migrate:
+                await upgrade(db)
+            await sync_reference_data(db, config)
     except BaseException:
         await db.dispose()
         raise
