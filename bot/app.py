@@ -53,11 +53,8 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
 async def _queue_reminders(context) -> None:  # noqa: ANN001
     """Reminders before shifts and attendance prompts after them, recorded in the outbox
     once each (dedupe keys), however many processes run this."""
-    from bot.services.prompts import queue_attendance_prompts
-
     services: Services = context.application.bot_data["services"]
-    await services.shifts.queue_due_reminders()
-    await queue_attendance_prompts(services.db, services.clock)
+    await services.shifts.queue_due()
 
 
 async def _expire_vouchers(context) -> None:  # noqa: ANN001

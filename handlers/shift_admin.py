@@ -21,7 +21,7 @@ from bot.services.activity_types import Flag, FlagOutcome
 from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
 from bot.services.dbs import DbsRecorded, DbsRefusal
 from bot.services.shift_rules import CreateRefusal
-from bot.services.shifts import CancelRefusal, EditRefusal, ShiftChanges, ShiftDraft, ShiftsCreated
+from bot.services.shift_authoring import CancelRefusal, EditRefusal, ShiftChanges, ShiftDraft, ShiftsCreated
 from handlers.base import PAGE_SIZE, Turn, button, callback, command, keyboard, number, paged, step
 from handlers.hours import date_problem
 from handlers.menu import menu_item

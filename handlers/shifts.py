@@ -15,7 +15,9 @@ from bot.db.models import SignupStatus
 from bot.i18n import N_, Safe, Translator
 from bot.services import reference
 from bot.services.shift_rules import week_range
-from bot.services.shifts import DeclineOutcome, LeaveOutcome, ShiftCard, ShiftListItem, SignupOutcome
+from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
+from bot.services.shift_queries import ShiftCard, ShiftListItem
+from bot.services.shift_rules import SignupOutcome
 from handlers.base import Turn, button, callback, command, keyboard, number, paged
 from handlers.hours import entry_words
 from handlers.menu import menu_item

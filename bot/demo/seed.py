@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from bot.db.models import Role
 from bot.services.container import Services
 from bot.services.reference import activity_types, neighbourhoods, organisations
-from bot.services.shifts import ShiftDraft
+from bot.services.shift_authoring import ShiftDraft
 from bot.services.spending import OpportunitySeed
 
 

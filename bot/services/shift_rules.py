@@ -29,6 +29,7 @@ ADDRESS_MAX_CHARS = 300  # shift.address is String(300)
 # Longer is a typing mistake; the same twelve hours a day that logging hours allows
 # (bot.services.hours.MAX_MINUTES_PER_DAY), since attendance credits the whole shift.
 SHIFT_MAX_DURATION = timedelta(hours=12)
+MINIMUM_MIN = 1
 
 
 def telegram_length(text: str) -> int:
@@ -37,6 +38,9 @@ def telegram_length(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------- sign-ups
+
+# A sign-up that holds (or waits for) a place; a member has at most one per shift.
+LIVE_SIGNUP = (SignupStatus.BOOKED, SignupStatus.WAITLISTED)
 
 
 class SignupOutcome(enum.StrEnum):
@@ -144,6 +148,36 @@ class CreateRefusal(enum.StrEnum):
     NONEXISTENT_LOCAL_TIME = "nonexistent_local_time"
 
 
+# One function per field, so a dialogue step refuses exactly what Create would refuse
+# (handlers call these at the step; `check_shift_fields` calls them all at the end).
+
+
+def capacity_refusal(capacity: int) -> CreateRefusal | None:
+    return None if CAPACITY_MIN <= capacity <= CAPACITY_MAX else CreateRefusal.CAPACITY_OUT_OF_RANGE
+
+
+def venue_refusal(venue: str) -> CreateRefusal | None:
+    """The venue as typed (surrounding spaces are not counted: they are stripped on save)."""
+    venue = venue.strip()
+    if not venue:
+        return CreateRefusal.VENUE_MISSING
+    return CreateRefusal.VENUE_TOO_LONG if len(venue) > VENUE_MAX_CHARS else None
+
+
+def address_refusal(address: str) -> CreateRefusal | None:
+    return CreateRefusal.ADDRESS_TOO_LONG if len(address.strip()) > ADDRESS_MAX_CHARS else None
+
+
+def description_refusal(description: str) -> CreateRefusal | None:
+    """Counted in UTF-16 code units, as Telegram counts: a long line of emoji is refused
+    here, at the step, not only when the card would be too long to send."""
+    return CreateRefusal.DESCRIPTION_TOO_LONG if telegram_length(description) > DESCRIPTION_MAX_CHARS else None
+
+
+def repeat_weeks_refusal(weeks: int) -> CreateRefusal | None:
+    return None if REPEAT_WEEKS_MIN <= weeks <= REPEAT_WEEKS_MAX else CreateRefusal.REPEAT_OUT_OF_RANGE
+
+
 @dataclass(frozen=True)
 class ShiftFields:
     """The editable content of a shift, as checked by `check_shift_fields`."""
@@ -170,9 +204,9 @@ def check_shift_fields(fields: ShiftFields, now: datetime) -> CreateRefusal | No
     """The checks shared by creating and editing a shift; None when all pass."""
     require_aware(fields.starts_at, "starts_at")
     require_aware(fields.ends_at, "ends_at")
-    if not CAPACITY_MIN <= fields.capacity <= CAPACITY_MAX:
-        return CreateRefusal.CAPACITY_OUT_OF_RANGE
-    if fields.minimum < 1:
+    if refusal := capacity_refusal(fields.capacity):
+        return refusal
+    if fields.minimum < MINIMUM_MIN:
         return CreateRefusal.MINIMUM_BELOW_ONE
     if fields.minimum > fields.capacity:
         return CreateRefusal.MINIMUM_ABOVE_CAPACITY
@@ -182,21 +216,14 @@ def check_shift_fields(fields: ShiftFields, now: datetime) -> CreateRefusal | No
         return CreateRefusal.ENDS_BEFORE_START
     if fields.ends_at - fields.starts_at > SHIFT_MAX_DURATION:
         return CreateRefusal.TOO_LONG
-    if not fields.venue.strip():
-        return CreateRefusal.VENUE_MISSING
-    if len(fields.venue) > VENUE_MAX_CHARS:
-        return CreateRefusal.VENUE_TOO_LONG
-    if len(fields.address) > ADDRESS_MAX_CHARS:
-        return CreateRefusal.ADDRESS_TOO_LONG
+    if refusal := venue_refusal(fields.venue) or address_refusal(fields.address):
+        return refusal
     if (fields.latitude is None) != (fields.longitude is None):
         return CreateRefusal.LOCATION_INVALID
     if fields.latitude is not None and fields.longitude is not None and not (
             -90 <= fields.latitude <= 90 and -180 <= fields.longitude <= 180):
         return CreateRefusal.LOCATION_INVALID
-    if (telegram_length(fields.description_en) > DESCRIPTION_MAX_CHARS
-            or telegram_length(fields.description_cy) > DESCRIPTION_MAX_CHARS):
-        return CreateRefusal.DESCRIPTION_TOO_LONG
-    return None
+    return description_refusal(fields.description_en) or description_refusal(fields.description_cy)
 
 
 def weekly_occurrences(starts_at: datetime, ends_at: datetime, weeks: int,
@@ -207,8 +234,8 @@ def weekly_occurrences(starts_at: datetime, ends_at: datetime, weeks: int,
     10:00 stays at 10:00 London time after the clocks change (09:00Z in summer,
     10:00Z in winter) rather than drifting by an hour.
     """
-    if not REPEAT_WEEKS_MIN <= weeks <= REPEAT_WEEKS_MAX:
-        return CreateRefusal.REPEAT_OUT_OF_RANGE
+    if refusal := repeat_weeks_refusal(weeks):
+        return refusal
     local_start = starts_at.astimezone(tz).replace(tzinfo=None)
     local_end = ends_at.astimezone(tz).replace(tzinfo=None)
     occurrences: list[tuple[datetime, datetime]] = []

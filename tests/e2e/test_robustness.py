@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import Member, MemberKind, Role
 from bot.services.outbox import enqueue
-from bot.services.shifts import ShiftDraft
+from bot.services.shift_authoring import ShiftDraft
 from tests.e2e.conftest import BotUnderTest, grant, register, wait_for
 
 

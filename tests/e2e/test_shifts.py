@@ -10,7 +10,7 @@ import icalendar
 from sqlalchemy import select
 
 from bot.db.models import Member, Role
-from bot.services.shifts import ShiftDraft
+from bot.services.shift_authoring import ShiftDraft
 from tests.e2e.conftest import BotUnderTest, grant, register, wait_for
 
 LONDON = ZoneInfo("Europe/London")
@@ -208,8 +208,6 @@ async def test_calendar_file_has_london_times_in_the_week_the_clocks_go_back(bot
 
 
 async def test_reminders_before_and_attendance_prompts_after_a_shift(bot: BotUnderTest) -> None:
-    from bot.services.prompts import queue_attendance_prompts
-
     coordinator = await coordinator_of_splott(bot)
     shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 8, 9, 0))  # tomorrow morning
     volunteer = bot.user(3051, "Sam")
@@ -225,8 +223,8 @@ async def test_reminders_before_and_attendance_prompts_after_a_shift(bot: BotUnd
     assert "Splott Hub" in reminder.text and "Tue 8 Dec, 09:00–11:00" in reminder.text
 
     bot.clock.set(datetime(2026, 12, 8, 12, 0, tzinfo=timezone.utc))
-    assert await queue_attendance_prompts(bot.services.db, bot.clock) == 1
-    assert await queue_attendance_prompts(bot.services.db, bot.clock) == 0
+    assert await bot.services.shifts.queue_attendance_prompts() == 1
+    assert await bot.services.shifts.queue_attendance_prompts() == 0
     prompt = await wait_for(coordinator, "Who came?")
     assert prompt.button_labels() == ["Attendance"]
 

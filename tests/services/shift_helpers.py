@@ -20,7 +20,8 @@ from bot.clock import FrozenClock
 from bot.config import Config
 from bot.db.models import DbsCheck, OutboxMessage, Role, RoleGrant, Shift, ShiftSignup
 from bot.db.session import Database
-from bot.services.shifts import ShiftDraft, ShiftService
+from bot.services.shift_authoring import ShiftDraft
+from bot.services.shifts import ShiftService
 
 LONDON = ZoneInfo("Europe/London")
 _telegram_ids = itertools.count(10_000)

@@ -20,7 +20,7 @@ from bot.db.models import (
 )
 from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal, AttendanceService, Marked, Roster
 from bot.services.hours import HoursService, LogRefusal
-from bot.services.shifts import SignupOutcome
+from bot.services.shift_rules import SignupOutcome
 from shift_helpers import World, london, world  # noqa: F401  (world is a fixture)
 
 

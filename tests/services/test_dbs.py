@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEvent, DbsCheck, Member, Role
 from bot.services.dbs import DbsRecorded, DbsRefusal, DbsService, dbs_valid_on
-from bot.services.shifts import SignupOutcome
+from bot.services.shift_rules import SignupOutcome
 from shift_helpers import World, london, world  # noqa: F401  (world is a fixture)
 
 

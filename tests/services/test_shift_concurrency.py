@@ -9,7 +9,8 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from bot.db.models import ShiftSignup, SignupStatus
-from bot.services.shifts import LeaveOutcome, SignupOutcome
+from bot.services.shift_booking import LeaveOutcome
+from bot.services.shift_rules import SignupOutcome
 from shift_helpers import World, world  # noqa: F401  (world is a fixture)
 
 

@@ -9,18 +9,17 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from bot.db.models import DbsCheck, Member, Role, Shift, ShiftStatus, SignupStatus
-from bot.services.shifts import (
+from bot.services.shift_authoring import (
     CancelRefusal,
     CreateRefusal,
-    DeclineOutcome,
     EditRefusal,
-    LeaveOutcome,
     ShiftCancelled,
     ShiftChanges,
     ShiftEdited,
     ShiftsCreated,
-    SignupOutcome,
 )
+from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
+from bot.services.shift_rules import SignupOutcome
 from shift_helpers import LONDON, World, london, world  # noqa: F401  (world is a fixture)
 
 
