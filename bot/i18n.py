@@ -37,9 +37,13 @@ def escape_params(params: dict[str, object]) -> dict[str, object]:
             else html.escape(value, quote=False) for key, value in params.items()}
 
 
-def N_(message: str) -> str:
+class Msgid(str):
+    """A message marked with N_ where it is written, so the extractor has seen it."""
+
+
+def N_(message: str) -> Msgid:
     """Marks a string for extraction where it is defined; translated where it is shown."""
-    return message
+    return Msgid(message)
 
 
 @cache
@@ -87,13 +91,20 @@ class Translator:
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self._locale)
 
-    def date(self, value: date, style: str = "EEEE d MMMM") -> str:
-        """'Dydd Llun 7 Rhagfyr' / 'Monday 7 December'."""
-        return format_date(value, style, locale=self._locale)
+    def date(self, value: date, style: str = "EEEE d MMMM", *, opens_line: bool = False) -> str:
+        """'dydd Llun 7 Rhagfyr' / 'Monday 7 December' ('Dydd Llun...' when it opens the line)."""
+        return self._weekday_case(format_date(value, style, locale=self._locale), style, opens_line)
 
-    def datetime(self, value: datetime, style: str = "EEEE d MMMM, HH:mm") -> str:
+    def datetime(self, value: datetime, style: str = "EEEE d MMMM, HH:mm", *, opens_line: bool = False) -> str:
         """An aware UTC time shown in the scheme's wall time."""
-        return format_datetime(value, style, tzinfo=self.timezone, locale=self._locale)
+        return self._weekday_case(format_datetime(value, style, tzinfo=self.timezone, locale=self._locale),
+                                  style, opens_line)
+
+    def _weekday_case(self, text: str, style: str, opens_line: bool) -> str:
+        """Babel's Welsh capitalises "Dydd Sadwrn"; inside a sentence Welsh writes "dydd Sadwrn"."""
+        if self.language == "cy" and style.startswith("EEEE") and not opens_line:
+            return text[:1].lower() + text[1:]
+        return text
 
     def time(self, value: datetime) -> str:
         return format_time(value, "HH:mm", tzinfo=self.timezone, locale=self._locale)
@@ -116,7 +127,8 @@ class Translator:
         """A balance in time credits (one credit = one hour)."""
         if minutes % 60 == 0:
             return self.ngettext("{n} time credit", "{n} time credits", minutes // 60)
-        return self.gettext("{amount} time credits", amount=self.number(round(minutes / 60, 2)))
+        # In hours and minutes, as every movement is shown: never "5.5 time credits" above "+2 h 30 min".
+        return self.gettext("{duration} of time credits", duration=self.duration(minutes))
 
     def pick(self, english: str, welsh: str) -> Safe:
         """A bilingual database field in this member's language, as escaped HTML, falling

@@ -38,7 +38,8 @@ async def balance(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     summary = await turn.services.transfers.balance_summary(turn.member.id)
     names = await reference.by_id(turn.services.db)
-    lines = [_.gettext("<b>Your balance: {balance}</b>", balance=_.credits(summary.balance_minutes))]
+    # In hours and minutes, the unit of every line below it.
+    lines = [_.gettext("<b>Your balance: {duration} of time credits</b>", duration=_.duration(summary.balance_minutes))]
     if summary.pending_minutes:
         lines.append(_.gettext("Waiting for approval: {duration}", duration=_.duration(summary.pending_minutes)))
     if summary.recent:

@@ -273,7 +273,7 @@ async def approvals(turn: Turn, args: list[str]) -> None:
                       duration=_.duration(entry.minutes)),
             _.gettext("{activity}, {organisation}", activity=entry.activity.name(turn.language),
                       organisation=entry.organisation.name(turn.language)),
-            _.date(entry.worked_on),
+            _.date(entry.worked_on, opens_line=True),
         ]
         if entry.note:
             lines.append(_.gettext("Note: {note}", note=entry.note))

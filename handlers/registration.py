@@ -11,13 +11,15 @@ from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, N_, Msgid, translator
 from bot.services import reference
 from bot.services.members import NameProblem, check_display_name
 from handlers.base import Turn, button, callback, command, keyboard, number, step
 from handlers.menu import send_main_menu
 
 FLOW = "register"
+# Marked here so the extractor sees it: bilingual() translates it into both languages.
+WELCOME = N_("Welcome to the timebank! Which language would you like to use?")
 
 # Deep-link payloads (t.me/<bot>?start=<payload>): prefix -> what opens. Other handler
 # modules add theirs (e.g. "shift" opens a shift card).
@@ -49,7 +51,7 @@ def language_keyboard(suggested: str, prefix: str) -> InlineKeyboardMarkup:
                      for code in LANGUAGES])
 
 
-def bilingual(turn: Turn, message: str) -> str:
+def bilingual(turn: Turn, message: Msgid) -> str:
     """The same message in Welsh and English, Welsh first, for those who have not chosen yet."""
     tz = turn.services.config.tz
     return "\n\n".join(translator(code, tz).gettext(message) for code in LANGUAGES)
@@ -64,7 +66,7 @@ async def start(turn: Turn, args: list[str]) -> None:
             await send_main_menu(turn, turn.t.gettext("Welcome back, {name}!", name=turn.member.display_name))
         return
     await turn.set_dialogue(FLOW, "language", payload=payload, language=turn.language)
-    await turn.reply(bilingual(turn, "Welcome to the timebank! Which language would you like to use?"),
+    await turn.reply(bilingual(turn, WELCOME),
                      language_keyboard(turn.language, "reg-lang"))
 
 

@@ -119,6 +119,8 @@ async def vouchers(turn: Turn, args: list[str]) -> None:
     if not mine:
         await turn.reply(_.gettext("You have no vouchers waiting to be used. Send /spend to find something."))
         return
+    await turn.reply(_.ngettext("You have {n} voucher waiting to be used.", "You have {n} vouchers waiting to be used.",
+                                len(mine)))
     for voucher in mine:
         await turn.reply(
             _.gettext("<code>{code}</code> – {name}, valid until {date}", code=format_code(voucher.code),

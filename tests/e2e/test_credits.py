@@ -92,8 +92,8 @@ async def test_log_approve_and_see_the_credit(bot: BotUnderTest) -> None:
     assert "✅" in (await coordinator.next_event()).text
 
     told = await wait_for(volunteer, "approved")
-    assert "2 hours 30 minutes" in told.text and "2.5 time credits" in told.text
-    assert "Your balance: 2.5 time credits" in await balance_text(volunteer)
+    assert "2 hours 30 minutes" in told.text and "2 hours 30 minutes of time credits" in told.text
+    assert "Your balance: 2 hours 30 minutes of time credits" in await balance_text(volunteer)
 
 
 async def test_reject_with_a_reason(bot: BotUnderTest) -> None:
@@ -104,7 +104,7 @@ async def test_reject_with_a_reason(bot: BotUnderTest) -> None:
     assert "Rejected" in (await coordinator.next_message()).text
     told = await wait_for(volunteer, "could not approve")
     assert "We were closed that day" in told.text
-    assert "Your balance: 0 time credits" in await balance_text(volunteer)
+    assert "Your balance: 0 hours of time credits" in await balance_text(volunteer)
 
 
 async def test_nobody_approves_their_own_hours(bot: BotUnderTest) -> None:
@@ -162,7 +162,7 @@ async def test_a_redelivered_approval_credits_once(bot: BotUnderTest) -> None:
     bot.emulator.forget_rejections("answerCallbackQuery")
     async with bot.services.db.transaction() as session:
         assert await session.scalar(select(func.count(LedgerTransaction.id))) == 1
-    assert "Your balance: 3 time credits" in await balance_text(volunteer)
+    assert "Your balance: 3 hours of time credits" in await balance_text(volunteer)
 
 
 async def test_spend_voucher_redeemed_once(bot: BotUnderTest) -> None:
@@ -189,7 +189,7 @@ async def test_spend_voucher_redeemed_once(bot: BotUnderTest) -> None:
     code = voucher.text.split("Swimming session: ")[1].split()[0]
     qr = await volunteer.next_message()
     assert qr.photo and qr.photo.startswith(b"\x89PNG")
-    assert "Your balance: 1 time credit" in await balance_text(volunteer)
+    assert "Your balance: 1 hour of time credits" in await balance_text(volunteer)
 
     await partner.send_text(f"/redeem {code.lower()}")
     assert "Accepted" in (await partner.next_message()).text
@@ -224,5 +224,5 @@ async def test_give_to_a_group_and_overdraw_refused(bot: BotUnderTest, make_memb
     await volunteer.send_text("0.5")
     await volunteer.next_message()
     await volunteer.press("Yes, give")
-    assert "you gave 0.5 time credits" in (await volunteer.next_event()).text
-    assert "Your balance: 0.5 time credits" in await balance_text(volunteer)
+    assert "you gave 30 minutes of time credits" in (await volunteer.next_event()).text
+    assert "Your balance: 30 minutes of time credits" in await balance_text(volunteer)

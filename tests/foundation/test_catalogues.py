@@ -58,9 +58,12 @@ def test_plural_forms_and_formatting_in_welsh() -> None:
     t = Translator("cy", TZ)
     assert t.duration(150) == "2 awr 30 munud"
     assert t.duration(60) == "1 awr"
-    assert t.credits(180) == "3 credyd amser"
+    assert t.credits(180) == "3 chredyd amser"
     from datetime import date
-    assert t.date(date(2026, 12, 7)) == "Dydd Llun 7 Rhagfyr"
+    # Lower-case inside a sentence, as Welsh writes it; Babel's capital only where the date opens the line.
+    assert t.date(date(2026, 12, 7)) == "dydd Llun 7 Rhagfyr"
+    assert t.date(date(2026, 12, 7), opens_line=True) == "Dydd Llun 7 Rhagfyr"
+    assert Translator("en", TZ).date(date(2026, 12, 7)) == "Monday 7 December"
 
 
 def test_the_catalogue_used_at_run_time_is_the_po_file() -> None:
