@@ -128,9 +128,9 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
     assert "1 person credited" in (await wait_for(coordinator, "credited", edits=True)).text
 
     credited = await wait_for(second, "2 awr 30 munud")
-    assert "2.5 credyd amser" in credited.text
+    assert "balans nawr yw 2 awr 30 munud o gredydau amser" in credited.text
     await second.send_text("/balance")
-    assert "2.5 credyd amser" in (await wait_for(second, "Eich balans")).text
+    assert "Eich balans: 2 awr 30 munud o gredydau amser" in (await wait_for(second, "Eich balans")).text
 
 
 async def test_dbs_required_shift_refuses_until_a_check_is_recorded(bot: BotUnderTest) -> None:
