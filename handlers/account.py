@@ -11,7 +11,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.db.models import Role
-from bot.i18n import LANGUAGES, N_, Translator
+from bot.i18n import LANGUAGES, N_, Msgid, Translator
 from bot.services.members import MemberView
 from bot.services import reference
 from handlers.base import Turn, button, callback, command, keyboard, number
@@ -22,7 +22,7 @@ from handlers.registration import ask_neighbourhood, language_keyboard
 @dataclass(frozen=True)
 class CommandHelp:
     command: str
-    description: str  # msgid
+    description: Msgid
     role: Role | None = None  # None: every member
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from telegram import ReplyKeyboardMarkup
 
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, Msgid, translator
 from bot.db.models import Role
 from handlers.base import Turn
 
@@ -18,7 +18,7 @@ from handlers.base import Turn
 @dataclass(frozen=True)
 class MenuItem:
     order: int
-    label: str  # msgid, marked with N_ where declared
+    label: Msgid  # marked with N_ where declared
     command: str
     role: Role | None = None  # shown only to members holding it
 
@@ -26,7 +26,7 @@ class MenuItem:
 MENU: list[MenuItem] = []
 
 
-def menu_item(order: int, label: str, command: str, role: Role | None = None) -> None:
+def menu_item(order: int, label: Msgid, command: str, role: Role | None = None) -> None:
     MENU.append(MenuItem(order, label, command, role))
     MENU.sort(key=lambda item: item.order)
 
