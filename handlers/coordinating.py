@@ -12,7 +12,8 @@ from bot.db.models import Role
 from bot.i18n import N_
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services import reference
-from bot.services.hours import GroupCredited, GroupCreditRefusal, RecordRefusal
+from bot.services.group_credit import GroupCredited, GroupCreditRefusal
+from bot.services.people import RecordRefusal
 from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
 from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
 from handlers.hours import ask_past_day, begin_log, day_from_button, duration_problem, read_past_day
@@ -79,7 +80,7 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
     if turn.dialogue is None or (turn.dialogue.flow, turn.dialogue.step) != (PEOPLE_FLOW, "neighbourhood") or not args:
         await _expired(turn)
         return
-    result = await turn.services.hours.record_member_without_telegram(
+    result = await turn.services.people.record_member_without_telegram(
         turn.member.id, display_name=turn.dialogue.data["name"],
         neighbourhood_id=number(args[0]) if number(args[0]) is not None else None)
     if isinstance(result, RecordRefusal):
@@ -302,7 +303,7 @@ async def group_confirmed(turn: Turn, args: list[str]) -> None:
         await _expired(turn)
         return
     data = turn.dialogue.data
-    result = await turn.services.hours.credit_group_activity(
+    result = await turn.services.group_credit.credit_group_activity(
         turn.member.id, organisation_id=data["organisation_id"], activity_type_id=data["activity_type_id"],
         worked_on=date.fromisoformat(data["worked_on"]), minutes=data["minutes"],
         attendee_member_ids=data["attendees"], group_member_id=data["group"], idempotency_key=f"gc:{data['key']}")

@@ -18,10 +18,12 @@ from bot.services.attendance import AttendanceService
 from bot.services.calendar import CalendarService
 from bot.services.dbs import DbsService
 from bot.services.dialogues import DialogueService
+from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
 from bot.services.ledger import Ledger
 from bot.services.members import MemberService
 from bot.services.outbox import OutboxService
+from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
@@ -39,6 +41,8 @@ class Services:
     outbox: OutboxService
     ledger: Ledger
     hours: HoursService
+    group_credit: GroupCreditService
+    people: PeopleService
     spending: SpendingService
     transfers: TransferService
     shifts: ShiftService
@@ -54,6 +58,8 @@ class Services:
         return cls(
             db=db, config=config, clock=clock, ledger=ledger,
             hours=HoursService(db, config, clock, ledger),
+            group_credit=GroupCreditService(db, config, clock, ledger),
+            people=PeopleService(db, clock),
             spending=SpendingService(db, config, clock, ledger),
             transfers=TransferService(db, config, clock, ledger),
             members=MemberService(db, config, clock),

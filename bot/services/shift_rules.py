@@ -27,7 +27,7 @@ DESCRIPTION_MAX_CHARS = 3000
 VENUE_MAX_CHARS = 160  # shift.venue is String(160)
 ADDRESS_MAX_CHARS = 300  # shift.address is String(300)
 # Longer is a typing mistake; the same twelve hours a day that logging hours allows
-# (bot.services.hours.MAX_MINUTES_PER_DAY), since attendance credits the whole shift.
+# (bot.services.hour_rules.MAX_MINUTES_PER_DAY), since attendance credits the whole shift.
 SHIFT_MAX_DURATION = timedelta(hours=12)
 MINIMUM_MIN = 1
 

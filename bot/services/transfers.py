@@ -34,7 +34,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TransactionKind
 from bot.db.session import Database
-from bot.services.hours import pending_minutes
+from bot.services.time_entries import pending_minutes
 from bot.services.ledger import InsufficientCredit, Ledger, Movement
 from bot.services.outbox import enqueue
 from bot.services.reference import Named

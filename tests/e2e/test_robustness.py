@@ -105,7 +105,7 @@ async def test_members_without_telegram_stay_with_their_own_organisations(bot: B
         await register(bot, user)
         await grant(bot, telegram_id, Role.COORDINATOR, organisation)
         people[telegram_id] = await member_id_of(bot, telegram_id)
-    megan = await bot.services.hours.record_member_without_telegram(people[5051], display_name="Megan",
+    megan = await bot.services.people.record_member_without_telegram(people[5051], display_name="Megan",
                                                                     neighbourhood_id=None)
     members = bot.services.members
     assert await members.may_act_for(people[5052], megan)  # a colleague in the same organisation

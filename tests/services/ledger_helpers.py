@@ -29,7 +29,9 @@ from bot.db.models import (
     SpendKind,
 )
 from bot.db.session import Database
+from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
+from bot.services.people import PeopleService
 from bot.services.ledger import Ledger
 from bot.services.spending import OpportunitySeed, SpendingService
 from bot.services.transfers import TransferService
@@ -139,6 +141,8 @@ class World:
     reference: dict[str, int]
     ledger: Ledger
     hours: HoursService
+    group_credit: GroupCreditService
+    people: PeopleService
     spending: SpendingService
     transfers: TransferService
     volunteer: int  # Telegram user, Splott
@@ -181,7 +185,9 @@ async def world(db: Database, config: Config, clock: FrozenClock, reference: dic
         opportunities |= {slug: id_ for id_, slug in (await session.execute(
             select(SpendOpportunity.id, SpendOpportunity.slug)))}
     return World(db=db, config=config, clock=clock, reference=reference, ledger=ledger,
-                 hours=HoursService(db, config, clock, ledger), spending=spending,
+                 hours=HoursService(db, config, clock, ledger),
+                 group_credit=GroupCreditService(db, config, clock, ledger), people=PeopleService(db, clock),
+                 spending=spending,
                  transfers=TransferService(db, config, clock, ledger), volunteer=volunteer, neighbour=neighbour,
                  offline=offline, group=group, splott_coordinator=splott_coordinator,
                  ely_coordinator=ely_coordinator, partner=partner, opportunities=opportunities)

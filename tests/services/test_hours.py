@@ -10,16 +10,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.db.models import AuditEvent, LedgerTransaction, Member, Role, TimeEntry, TimeEntryStatus, TransactionKind
-from bot.services.hours import (
-    ApproveAllResult,
-    DecisionOutcome,
-    GroupCredited,
-    GroupCreditRefusal,
-    GroupCreditRefused,
-    LoggedEntry,
-    LogRefusal,
-    RecordRefusal,
-)
+from bot.services.group_credit import GroupCredited, GroupCreditRefusal, GroupCreditRefused
+from bot.services.hours import ApproveAllResult, DecisionOutcome, LoggedEntry, LogRefusal
+from bot.services.people import RecordRefusal
 from ledger_helpers import World, count, grant, key, new_member, outbox, world  # noqa: F401
 
 TODAY = date(2026, 12, 7)  # the conftest clock: Monday 7 December 2026, 10:00 UTC
@@ -330,7 +323,7 @@ async def credit(world: World, **overrides):
                      group_member_id=world.group, idempotency_key=key("group"))
     arguments.update(overrides)
     coordinator = arguments.pop("coordinator", world.splott_coordinator)
-    return await world.hours.credit_group_activity(coordinator, **arguments)
+    return await world.group_credit.credit_group_activity(coordinator, **arguments)
 
 
 async def test_a_coordinator_credits_a_whole_group_activity_at_once(world: World) -> None:
@@ -396,7 +389,7 @@ async def test_group_activity_respects_the_hours_already_logged_that_day(world: 
 
 
 async def test_a_coordinator_records_a_member_without_telegram(world: World) -> None:
-    member_id = await world.hours.record_member_without_telegram(
+    member_id = await world.people.record_member_without_telegram(
         world.splott_coordinator, display_name="  Dilys   Price ", neighbourhood_id=world.reference["splott"])
     assert isinstance(member_id, int)
     async with world.db.transaction() as session:
@@ -419,7 +412,7 @@ async def test_a_coordinator_records_a_member_without_telegram(world: World) -> 
 
 
 async def test_recording_a_member_refusals(world: World) -> None:
-    record = world.hours.record_member_without_telegram
+    record = world.people.record_member_without_telegram
     assert await record(world.volunteer, display_name="Someone", neighbourhood_id=None) is \
         RecordRefusal.NOT_COORDINATOR
     assert await record(world.splott_coordinator, display_name="   ", neighbourhood_id=None) is \
