@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.db.models import OrganisationKind
+from bot.db.models import OrganisationKind, SpendKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -85,6 +86,36 @@ class ActivityType(_Strict):
     replaces_reduced_service: bool = False
 
 
+class SpendOpportunity(_Strict):
+    """Something members spend credits on: a council swim, a community cafe lunch."""
+
+    slug: Slug
+    organisation: Slug  # the partner organisation that accepts the vouchers
+    kind: SpendKind
+    name_en: str = Field(min_length=1, max_length=160)
+    name_cy: str = Field(min_length=1, max_length=160)
+    description_en: str = Field(default="", max_length=1000)
+    description_cy: str = Field(default="", max_length=1000)
+    venue: str = Field(min_length=1, max_length=160)
+    neighbourhood: Slug | None = None
+    # In time credits (hours), as members see it; stored as whole minutes.
+    price_credits: Decimal = Field(gt=0, le=100)
+    # Vouchers one member may take for this offer in a week (Monday to Sunday); none = no limit.
+    weekly_limit: int | None = Field(default=None, ge=1, le=100)
+    active: bool = True
+
+    @field_validator("price_credits")
+    @classmethod
+    def _whole_minutes(cls, value: Decimal) -> Decimal:
+        if (value * 60) % 1 != 0:
+            raise ValueError("must be a whole number of minutes (e.g. 1, 1.5, 0.25)")
+        return value
+
+    @property
+    def cost_minutes(self) -> int:
+        return int(self.price_credits * 60)
+
+
 class LedgerConfig(_Strict):
     # The lowest balance, in minutes, each kind of account may reach. 0 means no overdraft.
     member_floor_minutes: int = Field(default=0, le=0)
@@ -124,6 +155,7 @@ class Config(_Strict):
     neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
     organisations: list[Organisation] = Field(default_factory=list)
     activity_types: list[ActivityType] = Field(default_factory=list)
+    spend_opportunities: list[SpendOpportunity] = Field(default_factory=list)
 
     @field_validator("organisations")
     @classmethod
@@ -143,17 +175,36 @@ class Config(_Strict):
         _require_unique([a.slug for a in value])
         return value
 
+    @field_validator("spend_opportunities")
+    @classmethod
+    def _unique_spend_opportunities(cls, value: list[SpendOpportunity]) -> list[SpendOpportunity]:
+        _require_unique([o.slug for o in value])
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.scheme.timezone)
 
     def check_references(self) -> None:
-        """Organisations may name a neighbourhood; it must be one of ours."""
+        """Organisations and spend opportunities may name a neighbourhood, and every
+        opportunity names its organisation: each must be one of ours."""
         known = {n.slug for n in self.neighbourhoods}
         for index, organisation in enumerate(self.organisations):
             if organisation.neighbourhood is not None and organisation.neighbourhood not in known:
                 raise ConfigError(
                     f"organisations[{index}].neighbourhood: {organisation.neighbourhood!r} "
+                    "is not the slug of any [[neighbourhoods]] entry"
+                )
+        organisations = {o.slug for o in self.organisations}
+        for index, offer in enumerate(self.spend_opportunities):
+            if offer.organisation not in organisations:
+                raise ConfigError(
+                    f"spend_opportunities[{index}].organisation: {offer.organisation!r} "
+                    "is not the slug of any [[organisations]] entry"
+                )
+            if offer.neighbourhood is not None and offer.neighbourhood not in known:
+                raise ConfigError(
+                    f"spend_opportunities[{index}].neighbourhood: {offer.neighbourhood!r} "
                     "is not the slug of any [[neighbourhoods]] entry"
                 )
 

@@ -173,6 +173,11 @@ async def buy_for(turn: Turn, args: list[str]) -> None:
         await turn.answer(_.gettext("Not enough credits: this costs {cost} and their balance is {balance}.",
                                     cost=_.credits(result.cost_minutes or 0),
                                     balance=_.credits(result.balance_minutes or 0)), alert=True)
+    elif result.reason is RedeemRefusal.WEEKLY_LIMIT:
+        limit = result.weekly_limit or 0
+        await turn.answer(_.ngettext("A member can have {n} voucher a week for this; they have had theirs.",
+                                     "A member can have {n} vouchers a week for this; they have had theirs.",
+                                     limit), alert=True)
     else:
         await turn.answer(_.gettext("That is no longer on offer."), alert=True)
 

@@ -75,7 +75,7 @@ def card(t: Translator, item: Opportunity) -> str:
 async def see(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     item = await turn.services.spending.opportunity(number(args[0])) if args and number(args[0]) is not None else None
-    if item is None or not item.active:
+    if item is None or not item.on_offer:
         await turn.answer(_.gettext("That is no longer on offer."), alert=True)
         return
     # The key is made here, so pressing "Get a voucher" twice issues one voucher.
@@ -99,6 +99,11 @@ async def buy(turn: Turn, args: list[str]) -> None:
             await turn.answer(_.gettext("Not enough credits: this costs {cost} and your balance is {balance}.",
                                         cost=_.credits(result.cost_minutes or 0),
                                         balance=_.credits(result.balance_minutes or 0)), alert=True)
+        elif result.reason is RedeemRefusal.WEEKLY_LIMIT:
+            limit = result.weekly_limit or 0
+            await turn.answer(_.ngettext("You can have {n} voucher a week for this; please come back next week.",
+                                         "You can have {n} vouchers a week for this; please come back next week.",
+                                         limit), alert=True)
         else:
             await turn.answer(_.gettext("That is no longer on offer."), alert=True)
         return

@@ -381,7 +381,16 @@ class SpendOpportunity(Base):
     venue: Mapped[str] = mapped_column(String(160))
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"))
     cost_minutes: Mapped[int] = mapped_column(Integer)
+    # False once the offer is withdrawn (dropped from the configuration); the row stays,
+    # because vouchers refer to it.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Vouchers one member may take for this offer per week (Monday to Sunday, scheme time).
+    weekly_limit: Mapped[int | None] = mapped_column(Integer)
+    # Staff paused it in the bot (sold out, venue closed for the holidays): hidden from
+    # members until resumed. Separate from `active`, which the configuration owns.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Created or edited in the bot: the configuration sync leaves it alone from then on.
+    managed_in_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Voucher(Base):

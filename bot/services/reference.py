@@ -1,8 +1,16 @@
-"""Reference data (neighbourhoods, organisations, activity types) from configuration.
+"""Reference data (neighbourhoods, organisations, activity types, spend opportunities)
+from configuration.
 
 Configuration seeds these tables; the database then owns them. A start-up sync adds
 what is new and keeps names in step, but never overwrites the flags TSO staff set in
 the bot (`replaces_reduced_service`, `requires_dbs`), because those are their call.
+
+Spend opportunities ("offers") follow the configuration while nobody has touched them in
+the bot: each start brings names, price, venue, weekly limit and `active` in step, and an
+offer dropped from the file is withdrawn (`active = False`), never deleted, because
+vouchers refer to it. Once staff add or edit an offer in the bot (`/offers`) it is
+`managed_in_bot` and the sync leaves it alone for good; pausing is staff's own state
+(`paused_at`) and no sync touches it.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.db.models import ActivityType, Neighbourhood, Organisation, OrganisationKind
+from bot.db.models import ActivityType, Neighbourhood, Organisation, OrganisationKind, SpendKind, SpendOpportunity
 from bot.db.session import Database
 from bot.services.accounts import organisation_account, scheme_account
 
@@ -57,9 +65,37 @@ async def sync_reference_data(db: Database, config: Config) -> None:
             row.name_en, row.name_cy = item.name_en, item.name_cy
             session.add(row)
         await session.flush()
+        await _sync_spend_opportunities(session, config, neighbourhoods)
         await scheme_account(session)
         for organisation in (await _by_slug(session, Organisation)).values():
             await organisation_account(session, organisation.id)
+
+
+async def _sync_spend_opportunities(session: AsyncSession, config: Config,
+                                    neighbourhoods: dict[str, Neighbourhood]) -> None:
+    organisations = await _by_slug(session, Organisation)
+    offers = await _by_slug(session, SpendOpportunity)
+    listed = {item.slug for item in config.spend_opportunities}
+    for item in config.spend_opportunities:
+        row = offers.get(item.slug)
+        if row is not None and row.managed_in_bot:
+            continue  # staff took it over in the bot; their version stands
+        if row is None:
+            row = SpendOpportunity(slug=item.slug, managed_in_bot=False)
+        row.organisation_id = organisations[item.organisation].id
+        row.kind = SpendKind(item.kind)
+        row.name_en, row.name_cy = item.name_en, item.name_cy
+        row.description_en, row.description_cy = item.description_en, item.description_cy
+        row.venue = item.venue
+        row.neighbourhood_id = neighbourhoods[item.neighbourhood].id if item.neighbourhood else None
+        row.cost_minutes = item.cost_minutes
+        row.weekly_limit = item.weekly_limit
+        row.active = item.active
+        session.add(row)
+    for slug, row in offers.items():
+        if slug not in listed and not row.managed_in_bot and row.active:
+            row.active = False  # withdrawn from the file: hidden, kept for its vouchers
+    await session.flush()
 
 
 async def _by_slug(session: AsyncSession, model: type) -> dict:

@@ -59,6 +59,7 @@ from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
 from bot.services.reference import Named
+from bot.services.spend_limits import weekly_limit_reached
 from bot.services.vouchers_qr import voucher_qr_png
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,14 @@ class Opportunity:
     neighbourhood: Named | None
     cost_minutes: int
     active: bool
+    weekly_limit: int | None = None
+    paused: bool = False
+    managed_in_bot: bool = False
+
+    @property
+    def on_offer(self) -> bool:
+        """Members may see it and take vouchers: not withdrawn, not paused by staff."""
+        return self.active and not self.paused
 
     def name(self, language: str) -> str:
         return self.name_cy if language == "cy" else self.name_en
@@ -155,7 +164,8 @@ class RedeemRefusal(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"  # redeem_for: not a coordinator, or the member has Telegram of their own
     NOT_REGISTERED = "not_registered"
     NOT_FOUND = "not_found"
-    INACTIVE = "inactive"
+    INACTIVE = "inactive"  # withdrawn or paused
+    WEEKLY_LIMIT = "weekly_limit"  # weekly_limit says how many a week
     INSUFFICIENT_CREDIT = "insufficient_credit"  # balance_minutes and cost_minutes say by how much
 
 
@@ -164,6 +174,7 @@ class RedeemRefused:
     reason: RedeemRefusal
     balance_minutes: int | None = None
     cost_minutes: int | None = None
+    weekly_limit: int | None = None
 
 
 class RedemptionOutcome(enum.StrEnum):
@@ -265,7 +276,8 @@ class SpendingService:
         ones have no neighbourhood). Community opportunities come first, then corporate, by English
         name; the handler may re-sort by the member's language."""
         async with self.db.read() as session:
-            query = select(SpendOpportunity).where(SpendOpportunity.active.is_(True))
+            query = select(SpendOpportunity).where(SpendOpportunity.active.is_(True),
+                                                   SpendOpportunity.paused_at.is_(None))
             if kind is not None:
                 query = query.where(SpendOpportunity.kind == SpendKind(kind))
             if neighbourhood_id is not None:
@@ -310,6 +322,8 @@ class SpendingService:
                 row.neighbourhood_id = neighbourhoods[seed.neighbourhood] if seed.neighbourhood else None
                 row.cost_minutes = seed.cost_minutes
                 row.active = seed.active
+                # Seeded from code (demo, tests), not the file: the configuration sync leaves it alone.
+                row.managed_in_bot = True
                 await session.flush()
                 await self.ledger.organisation_account_id(session, row.organisation_id)
         return UpsertResult(created, updated)
@@ -346,13 +360,18 @@ class SpendingService:
         row = await session.get(SpendOpportunity, opportunity_id)
         if row is None:
             return RedeemRefused(RedeemRefusal.NOT_FOUND)
-        if not row.active:
+        if not row.active or row.paused_at is not None:
             return RedeemRefused(RedeemRefusal.INACTIVE)
         now = self.clock.now()
         cost = row.cost_minutes
         opportunity = await _opportunity(session, row)
         member_account = await self.ledger.member_account_id(session, member_id)
         organisation_account = await self.ledger.organisation_account_id(session, row.organisation_id)
+        if row.weekly_limit is not None:
+            await self.ledger.lock_accounts(session, [member_account, organisation_account])
+            if await weekly_limit_reached(session, member_id=member_id, opportunity_id=row.id,
+                                          weekly_limit=row.weekly_limit, now=now, tz=self.config.tz):
+                return RedeemRefused(RedeemRefusal.WEEKLY_LIMIT, weekly_limit=row.weekly_limit)
         code = await _unused_code(session)
         try:
             posted = await self.ledger.post(
@@ -575,4 +594,5 @@ async def _opportunity(session: AsyncSession, row: SpendOpportunity) -> Opportun
         organisation=Named(organisation.id, organisation.slug, organisation.name_en, organisation.name_cy),
         neighbourhood=(Named(neighbourhood.id, neighbourhood.slug, neighbourhood.name_en, neighbourhood.name_cy)
                        if neighbourhood is not None else None),
-        cost_minutes=row.cost_minutes, active=row.active)
+        cost_minutes=row.cost_minutes, active=row.active, weekly_limit=row.weekly_limit,
+        paused=row.paused_at is not None, managed_in_bot=row.managed_in_bot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from telegram.ext import Application
@@ -73,10 +74,9 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
         await emulator.stop()
 
 
-@pytest.fixture
-async def bot(emulator: TelegramEmulator, db: Database, clock: FrozenClock) -> AsyncIterator[BotUnderTest]:
-    url = db.engine.url.render_as_string(hide_password=False)
-    running = BotUnderTest(emulator, e2e_config(emulator.base_url, url), clock)
+@asynccontextmanager
+async def running_bot(emulator: TelegramEmulator, config: Config, clock: FrozenClock) -> AsyncIterator[BotUnderTest]:
+    running = BotUnderTest(emulator, config, clock)
     await running.start()
     try:
         yield running
@@ -85,6 +85,13 @@ async def bot(emulator: TelegramEmulator, db: Database, clock: FrozenClock) -> A
         # Telegram would have refused these; the bot must never send them.
         assert emulator.rejections == [], emulator.rejections
         assert emulator.unanswered_callback_queries() == []
+
+
+@pytest.fixture
+async def bot(emulator: TelegramEmulator, db: Database, clock: FrozenClock) -> AsyncIterator[BotUnderTest]:
+    url = db.engine.url.render_as_string(hide_password=False)
+    async with running_bot(emulator, e2e_config(emulator.base_url, url), clock) as running:
+        yield running
 
 
 async def register(bot: BotUnderTest, user: EmulatedUser, *, language: str = "English",

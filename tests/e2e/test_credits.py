@@ -51,9 +51,9 @@ async def volunteer_with_hours_waiting(bot: BotUnderTest, first_id: int, duratio
     return volunteer, coordinator
 
 
-async def earn(volunteer, coordinator, duration: str) -> None:
+async def earn(volunteer, coordinator, duration: str, *, organisation: str = "Splott Community Trust") -> None:
     """The volunteer logs hours and the coordinator approves them, until the credit is told."""
-    await log_hours(volunteer, duration=duration)
+    await log_hours(volunteer, duration=duration, organisation=organisation)
     await volunteer.press("Send for approval")
     await volunteer.next_event()
     await coordinator.send_text("/approvals")
