@@ -63,7 +63,7 @@ async def test_a_member_spends_at_a_leisure_centre_and_a_community_cafe(example_
     code = swim.split("Swimming session: ")[1].split()[0]
     lunch = await take_voucher(sam, "Community cafe lunch")
     assert "Splott Community Hub" in lunch and "Your balance is now 1 time credit" in lunch
-    assert "Your balance: 1 time credit" in await balance_text(sam)
+    assert "Your balance: 1 hour of time credits" in await balance_text(sam)
 
     await desk.send_text(f"/redeem {code}")
     assert "Accepted: Swimming session for Sam" in (await desk.next_message()).text
