@@ -193,7 +193,7 @@ async def export(turn: Turn, args: list[str]) -> None:
     data = await turn.services.privacy.export(turn.member.id)
     body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     await turn.context.bot.send_document(
-        turn.chat_id, document=body, filename="coprod-my-data.json",
+        turn.chat_id, document=body, filename=turn.t.plain("coprod-my-data.json"),
         caption=turn.t.gettext("Here is everything we hold about you."))
 
 

@@ -78,7 +78,7 @@ async def statement(turn: Turn, args: list[str]) -> None:
         headers=[_.gettext("Date"), _.gettext("Kind"), _.gettext("Minutes"), _.gettext("Balance after (minutes)"),
                  _.gettext("With"), _.gettext("Note")],
         describe_counterparty=counterparty, describe_kind=lambda kind: kind_label(_, kind))
-    await turn.context.bot.send_document(turn.chat_id, document=body, filename="time-credits-statement.csv",
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename=_.plain("time-credits-statement.csv"),
                                          caption=_.gettext("Your statement of time credits."))
 
 

@@ -305,7 +305,7 @@ async def calendar_file(turn: Turn, args: list[str]) -> None:
         await turn.answer(turn.t.gettext("That shift no longer exists."), alert=True)
         return
     await turn.answer()
-    await turn.context.bot.send_document(turn.chat_id, document=body, filename=f"shift-{ids[0]}.ics",
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename=turn.t.plain("shift-{id}.ics", id=ids[0]),
                                          caption=turn.t.gettext("Open this to add the shift to your calendar."))
 
 
@@ -350,7 +350,7 @@ async def my_calendar(turn: Turn, args: list[str]) -> None:
     body = await turn.services.calendar.member_shifts_ics(turn.member.id, language=turn.language,
                                                           url_for=lambda shift_id: _link(turn, shift_id) or "")
     await turn.answer()
-    await turn.context.bot.send_document(turn.chat_id, document=body, filename="my-shifts.ics",
+    await turn.context.bot.send_document(turn.chat_id, document=body, filename=turn.t.plain("my-shifts.ics"),
                                          caption=turn.t.gettext("Open this to add your shifts to your calendar."))
 
 
