@@ -55,7 +55,8 @@ from bot.db.models import (  # noqa: E402
     TransactionKind,
 )
 from bot.db.session import Database  # noqa: E402
-from bot.services.ledger import InsufficientCredit, Ledger  # noqa: E402
+from bot.services.ledger import InsufficientCredit, Ledger, recomputed_balance  # noqa: E402
+from bot.services.ledger_audit import audit_ledger  # noqa: E402
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
 HISTORY = timedelta(days=730)
@@ -207,7 +208,7 @@ async def lookups(db: Database, ledger: Ledger, account_ids: list[int], *, recom
         for account_id in account_ids:
             started = time.perf_counter()
             if recompute:
-                await ledger.recomputed_balance(session, account_id)
+                await recomputed_balance(session, account_id)
             else:
                 await ledger.balance(session, account_id)
             samples.append((time.perf_counter() - started) * 1000)
@@ -291,8 +292,8 @@ async def main() -> None:
 
         started = time.perf_counter()
         async with db.transaction() as session:
-            violations = await ledger.check(session)
-        print(f"Ledger.check    whole ledger         {time.perf_counter() - started:.2f} s, "
+            violations = await audit_ledger(session, ledger.config)
+        print(f"audit_ledger    whole ledger         {time.perf_counter() - started:.2f} s, "
               f"{len(violations)} violations")
         if violations:
             raise SystemExit(f"the ledger is not sound: {violations[:5]}")

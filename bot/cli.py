@@ -155,10 +155,10 @@ async def _grant(config: Config, args: argparse.Namespace) -> int:
 
 async def _ledger_check(config: Config, args: argparse.Namespace) -> int:
     async def check(services) -> int:  # noqa: ANN001
-        from bot.services.ledger import Ledger
+        from bot.services.ledger_audit import audit_ledger
 
-        async with services.db.transaction() as session:
-            violations = await Ledger(config.ledger).check(session)
+        async with services.db.read() as session:
+            violations = await audit_ledger(session, config.ledger)
         for violation in violations:
             print(f"VIOLATION: {violation}")
         print("ledger check: " + ("ok" if not violations else f"{len(violations)} violation(s)"))

@@ -46,7 +46,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -64,7 +63,7 @@ from bot.db.models import (
 from bot.services import accounts
 
 IDEMPOTENCY_KEY_MAX = 120  # the column's length
-_CHUNK = 500  # ids per IN (...) list
+IN_LIST_CHUNK = 500  # ids per IN (...) list
 
 _account = Account.__table__
 _transaction = LedgerTransaction.__table__
@@ -142,60 +141,6 @@ class Posted:
 
     def balance_after(self, account_id: int) -> int | None:
         return dict(self.balances_after).get(account_id)
-
-
-@dataclass(frozen=True)
-class Party:
-    """The other side of a movement, as data; the handler turns it into words."""
-
-    account_id: int
-    kind: AccountKind
-    member_id: int | None
-    organisation_id: int | None
-
-
-@dataclass(frozen=True)
-class Movement:
-    """One transaction as seen from one account."""
-
-    transaction_id: int
-    created_at: datetime
-    kind: TransactionKind
-    amount_minutes: int  # signed, for this account
-    balance_after_minutes: int  # the account's balance (sum of its entries) after this movement
-    counterparties: tuple[Party, ...]
-    memo: str | None
-    actor_member_id: int | None
-    reverses_transaction_id: int | None
-    reversed_by_transaction_id: int | None
-
-    @property
-    def counterparty(self) -> Party | None:
-        """The other account when there is exactly one (every posting this bot makes)."""
-        return self.counterparties[0] if len(self.counterparties) == 1 else None
-
-
-class ViolationKind(enum.StrEnum):
-    UNBALANCED_TRANSACTION = "unbalanced_transaction"  # legs do not sum to zero
-    TOO_FEW_LEGS = "too_few_legs"  # fewer than two entries
-    STALE_BALANCE = "stale_balance"  # cached balance differs from the sum of entries
-    BELOW_FLOOR = "below_floor"  # a non-scheme account below its floor
-    LEDGER_NOT_ZERO = "ledger_not_zero"  # all entries together do not sum to zero
-    BALANCES_NOT_ZERO = "balances_not_zero"  # all cached balances together do not sum to zero
-    REVERSAL_UNLINKED = "reversal_unlinked"  # kind and reverses_transaction_id disagree
-    REVERSAL_OF_MISSING = "reversal_of_missing"
-    REVERSAL_OF_REVERSAL = "reversal_of_reversal"
-    REVERSED_TWICE = "reversed_twice"
-    REVERSAL_MISMATCH = "reversal_mismatch"  # legs are not the mirror of the original's
-
-
-@dataclass(frozen=True)
-class Violation:
-    kind: ViolationKind
-    transaction_id: int | None = None
-    account_id: int | None = None
-    expected: int | None = None
-    actual: int | None = None
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -397,8 +342,8 @@ class Ledger:
         on SQLite the write lock is already exclusive and this is a plain read).
         """
         ids = sorted(set(account_ids))
-        for start in range(0, len(ids), _CHUNK):
-            await session.execute(select(_account.c.id).where(_account.c.id.in_(ids[start:start + _CHUNK]))
+        for start in range(0, len(ids), IN_LIST_CHUNK):
+            await session.execute(select(_account.c.id).where(_account.c.id.in_(ids[start:start + IN_LIST_CHUNK]))
                                   .order_by(_account.c.id).with_for_update(key_share=True))
 
     async def scheme_account_id(self, session: AsyncSession) -> int:
@@ -429,154 +374,6 @@ class Ledger:
             raise UnknownAccount(account_id)
         return int(balance)
 
-    async def recomputed_balance(self, session: AsyncSession, account_id: int) -> int:
-        """The balance as the sum of the account's entries (slow path; for audits)."""
-        total = await session.scalar(
-            select(func.coalesce(func.sum(_entry.c.amount_minutes), 0)).where(_entry.c.account_id == account_id))
-        return int(total or 0)
-
-    async def statement(self, session: AsyncSession, account_id: int, *, limit: int | None = None) -> list[Movement]:
-        """The account's movements, newest first."""
-        if await session.scalar(select(_account.c.id).where(_account.c.id == account_id)) is None:
-            raise UnknownAccount(account_id)
-        reversal = aliased(LedgerTransaction)
-        query = (select(LedgerEntry.transaction_id, LedgerEntry.amount_minutes, LedgerTransaction.created_at,
-                        LedgerTransaction.kind, LedgerTransaction.memo, LedgerTransaction.created_by_member_id,
-                        LedgerTransaction.reverses_transaction_id, reversal.id)
-                 .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-                 .outerjoin(reversal, reversal.reverses_transaction_id == LedgerTransaction.id)
-                 .where(LedgerEntry.account_id == account_id)
-                 .order_by(LedgerEntry.transaction_id.desc(), LedgerEntry.id.desc()))
-        if limit is not None:
-            query = query.limit(limit)
-        rows = (await session.execute(query)).all()
-        balance = await self.recomputed_balance(session, account_id)
-
-        parties: dict[int, list[Party]] = {}
-        transaction_ids = sorted({row[0] for row in rows})
-        for start in range(0, len(transaction_ids), _CHUNK):
-            chunk = transaction_ids[start:start + _CHUNK]
-            others = await session.execute(
-                select(LedgerEntry.transaction_id, Account.id, Account.kind, Account.member_id, Account.organisation_id)
-                .join(Account, Account.id == LedgerEntry.account_id)
-                .where(LedgerEntry.transaction_id.in_(chunk), LedgerEntry.account_id != account_id)
-                .order_by(LedgerEntry.id))
-            for transaction_id, other_id, kind, member_id, organisation_id in others:
-                parties.setdefault(transaction_id, []).append(
-                    Party(other_id, AccountKind(kind), member_id, organisation_id))
-
-        movements = []
-        for transaction_id, amount, created_at, kind, memo, actor, reverses, reversed_by in rows:
-            movements.append(Movement(
-                transaction_id=transaction_id, created_at=created_at, kind=TransactionKind(kind),
-                amount_minutes=int(amount), balance_after_minutes=balance,
-                counterparties=tuple(parties.get(transaction_id, ())), memo=memo, actor_member_id=actor,
-                reverses_transaction_id=reverses, reversed_by_transaction_id=reversed_by))
-            balance -= int(amount)
-        return movements
-
-    # ------------------------------------------------------------------ auditing
-
-    async def check(self, session: AsyncSession) -> list[Violation]:
-        """Every invariant of the ledger over the whole database; [] when sound."""
-        violations: list[Violation] = []
-        e, t, a = _entry.c, _transaction.c, _account.c
-
-        legs = (select(t.id, func.count(e.id).label("legs"),
-                       func.coalesce(func.sum(e.amount_minutes), 0).label("total"))
-                .select_from(_transaction.outerjoin(_entry, e.transaction_id == t.id))
-                .group_by(t.id)
-                .having((func.count(e.id) < 2) | (func.coalesce(func.sum(e.amount_minutes), 0) != 0))
-                .order_by(t.id))
-        for transaction_id, count, total in (await session.execute(legs)):
-            if count < 2:
-                violations.append(Violation(ViolationKind.TOO_FEW_LEGS, transaction_id=transaction_id,
-                                            expected=2, actual=int(count)))
-            if total != 0:
-                violations.append(Violation(ViolationKind.UNBALANCED_TRANSACTION, transaction_id=transaction_id,
-                                            expected=0, actual=int(total)))
-
-        sums = (select(e.account_id, func.sum(e.amount_minutes).label("total"))
-                .group_by(e.account_id).subquery())
-        stale = (select(a.id, a.balance_minutes, func.coalesce(sums.c.total, 0))
-                 .select_from(_account.outerjoin(sums, sums.c.account_id == a.id))
-                 .where(a.balance_minutes != func.coalesce(sums.c.total, 0))
-                 .order_by(a.id))
-        for account_id, cached, total in (await session.execute(stale)):
-            violations.append(Violation(ViolationKind.STALE_BALANCE, account_id=account_id,
-                                        expected=int(total), actual=int(cached)))
-
-        floor = case((a.kind == AccountKind.ORGANISATION.value, self.config.organisation_floor_minutes),
-                     (Member.kind == MemberKind.GROUP.value, self.config.group_floor_minutes),
-                     else_=self.config.member_floor_minutes)
-        below = (select(a.id, a.balance_minutes, floor)
-                 .select_from(_account.outerjoin(Member.__table__, Member.id == a.member_id))
-                 .where(a.kind != AccountKind.SCHEME.value, a.balance_minutes < floor)
-                 .order_by(a.id))
-        for account_id, balance, account_floor in (await session.execute(below)):
-            violations.append(Violation(ViolationKind.BELOW_FLOOR, account_id=account_id,
-                                        expected=int(account_floor), actual=int(balance)))
-
-        entries_total = int(await session.scalar(select(func.coalesce(func.sum(e.amount_minutes), 0))) or 0)
-        if entries_total != 0:
-            violations.append(Violation(ViolationKind.LEDGER_NOT_ZERO, expected=0, actual=entries_total))
-        balances_total = int(await session.scalar(select(func.coalesce(func.sum(a.balance_minutes), 0))) or 0)
-        if balances_total != 0:
-            violations.append(Violation(ViolationKind.BALANCES_NOT_ZERO, expected=0, actual=balances_total))
-
-        violations.extend(await self._check_reversals(session))
-        return violations
-
-    async def _check_reversals(self, session: AsyncSession) -> list[Violation]:
-        t = _transaction.c
-        violations: list[Violation] = []
-        unlinked = select(t.id).where(
-            ((t.kind == TransactionKind.REVERSAL.value) & t.reverses_transaction_id.is_(None))
-            | ((t.kind != TransactionKind.REVERSAL.value) & t.reverses_transaction_id.is_not(None))).order_by(t.id)
-        for (transaction_id,) in (await session.execute(unlinked)):
-            violations.append(Violation(ViolationKind.REVERSAL_UNLINKED, transaction_id=transaction_id))
-
-        original = aliased(LedgerTransaction)
-        pairs = (await session.execute(
-            select(LedgerTransaction.id, LedgerTransaction.reverses_transaction_id, original.id, original.kind,
-                   original.reverses_transaction_id)
-            .outerjoin(original, original.id == LedgerTransaction.reverses_transaction_id)
-            .where(LedgerTransaction.reverses_transaction_id.is_not(None))
-            .order_by(LedgerTransaction.id))).all()
-        linked: list[tuple[int, int]] = []
-        for reversal_id, target_id, found_id, found_kind, found_reverses in pairs:
-            if found_id is None:
-                violations.append(Violation(ViolationKind.REVERSAL_OF_MISSING, transaction_id=reversal_id,
-                                            expected=target_id))
-            elif TransactionKind(found_kind) is TransactionKind.REVERSAL or found_reverses is not None:
-                violations.append(Violation(ViolationKind.REVERSAL_OF_REVERSAL, transaction_id=reversal_id,
-                                            expected=target_id))
-            else:
-                linked.append((reversal_id, target_id))
-
-        twice = (select(t.reverses_transaction_id, func.count()).where(t.reverses_transaction_id.is_not(None))
-                 .group_by(t.reverses_transaction_id).having(func.count() > 1))
-        for target_id, count in (await session.execute(twice)):
-            violations.append(Violation(ViolationKind.REVERSED_TWICE, transaction_id=target_id,
-                                        expected=1, actual=int(count)))
-
-        for start in range(0, len(linked), _CHUNK):
-            chunk = linked[start:start + _CHUNK]
-            ids = {i for pair in chunk for i in pair}
-            legs: dict[int, dict[int, int]] = {}
-            rows = await session.execute(select(_entry.c.transaction_id, _entry.c.account_id, _entry.c.amount_minutes)
-                                         .where(_entry.c.transaction_id.in_(ids)))
-            for transaction_id, account_id, amount in rows:
-                per_account = legs.setdefault(transaction_id, {})
-                per_account[account_id] = per_account.get(account_id, 0) + int(amount)
-            for reversal_id, target_id in chunk:
-                mirror = {account_id: -amount for account_id, amount in legs.get(target_id, {}).items()}
-                if legs.get(reversal_id, {}) != mirror:
-                    violations.append(Violation(ViolationKind.REVERSAL_MISMATCH, transaction_id=reversal_id,
-                                                expected=target_id))
-        return violations
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -600,3 +397,10 @@ def _validated_legs(legs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     if sum(amount for _, amount in ordered) != 0:
         raise InvalidPosting("legs must sum to zero")
     return sorted(ordered)
+
+
+async def recomputed_balance(session: AsyncSession, account_id: int) -> int:
+    """The balance as the sum of the account's entries (slow path; for audits and statements)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(_entry.c.amount_minutes), 0)).where(_entry.c.account_id == account_id))
+    return int(total or 0)

@@ -35,7 +35,8 @@ from bot.config import Config
 from bot.db.models import AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TransactionKind
 from bot.db.session import Database
 from bot.services.time_entries import pending_minutes
-from bot.services.ledger import InsufficientCredit, Ledger, Movement
+from bot.services.ledger import InsufficientCredit, Ledger
+from bot.services.ledger_statement import Movement, statement
 from bot.services.outbox import enqueue
 from bot.services.reference import Named
 
@@ -184,7 +185,7 @@ class TransferService:
             return BalanceSummary(
                 member_id=member_id, balance_minutes=await self.ledger.balance(session, account_id),
                 pending_minutes=await pending_minutes(session, member_id),
-                recent=tuple(await self.ledger.statement(session, account_id, limit=RECENT_MOVEMENTS)))
+                recent=tuple(await statement(session, account_id, limit=RECENT_MOVEMENTS)))
 
     async def statement_rows(self, member_id: int) -> list[StatementRow]:
         """Every movement of the member's account, oldest first (as a statement reads)."""
@@ -192,7 +193,7 @@ class TransferService:
             if await _member(session, member_id) is None:
                 return []
             account_id = await self.ledger.member_account_id(session, member_id)
-            movements = await self.ledger.statement(session, account_id)
+            movements = await statement(session, account_id)
             member_ids = {p.member_id for m in movements for p in m.counterparties if p.member_id is not None}
             organisation_ids = {p.organisation_id for m in movements for p in m.counterparties
                                 if p.organisation_id is not None}

@@ -33,6 +33,7 @@ from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
 from bot.services.people import PeopleService
 from bot.services.ledger import Ledger
+from bot.services.ledger_audit import audit_ledger
 from bot.services.spending import OpportunitySeed, SpendingService
 from bot.services.transfers import TransferService
 
@@ -96,7 +97,7 @@ async def assert_ledger_sound(db: Database, ledger: Ledger) -> None:
                                                      LedgerTransaction.reverses_transaction_id))).all()
         accounts = (await session.execute(select(Account.id, Account.kind, Account.balance_minutes, Member.kind)
                                           .outerjoin(Member, Member.id == Account.member_id))).all()
-        violations = await ledger.check(session)
+        violations = await audit_ledger(session, ledger.config)
 
     per_transaction: dict[int, list[int]] = {}
     per_account: dict[int, int] = {}

@@ -18,8 +18,10 @@ from bot.services.ledger import (
     ReversalRefusal,
     ReversalRefused,
     UnknownAccount,
-    ViolationKind,
+    recomputed_balance,
 )
+from bot.services.ledger_audit import ViolationKind, audit_ledger
+from bot.services.ledger_statement import statement
 from ledger_helpers import World, account_of, assert_ledger_sound, count, key, with_floors, world  # noqa: F401
 
 
@@ -39,7 +41,7 @@ async def test_earning_issues_credits_from_the_scheme(world: World) -> None:
     assert await world.balance(world.volunteer) == 90
     async with world.db.transaction() as session:
         assert await world.ledger.balance(session, scheme) == -90
-        assert await world.ledger.recomputed_balance(session, scheme) == -90
+        assert await recomputed_balance(session, scheme) == -90
         kind = await session.scalar(select(LedgerTransaction.kind).where(LedgerTransaction.id == transaction_id))
     assert kind is TransactionKind.EARN
     await world.sound()
@@ -159,7 +161,7 @@ async def test_floors_follow_the_kind_of_account(world: World) -> None:
     await assert_ledger_sound(world.db, ledger)
     # With the default (stricter) floors the same ledger now breaks the rules, and check says so.
     async with world.db.transaction() as session:
-        below = {v.account_id for v in await world.ledger.check(session) if v.kind is ViolationKind.BELOW_FLOOR}
+        below = {v.account_id for v in await audit_ledger(session, world.ledger.config) if v.kind is ViolationKind.BELOW_FLOOR}
     assert below == {volunteer, group, hub}
 
 
@@ -216,10 +218,10 @@ async def test_a_reversal_mirrors_the_original_and_is_audited(world: World) -> N
         audit = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "ledger.reverse"))).one()
         assert audit.actor_member_id == world.splott_coordinator
         assert audit.details["transaction_id"] == earned
-        statement = await world.ledger.statement(session, await world.ledger.member_account_id(
+        movements = await statement(session, await world.ledger.member_account_id(
             session, world.volunteer))
-    assert statement[0].reverses_transaction_id == earned
-    assert statement[1].reversed_by_transaction_id == reversal.transaction_id
+    assert movements[0].reverses_transaction_id == earned
+    assert movements[1].reversed_by_transaction_id == reversal.transaction_id
     await world.sound()
 
 
@@ -278,8 +280,8 @@ async def test_the_statement_is_newest_first_with_running_balances(world: World)
         gave = await world.ledger.post(session, kind=TransactionKind.TRANSFER, legs=[(volunteer, -45), (neighbour, 45)],
                                        idempotency_key="gift", now=world.clock.now(), memo="diolch",
                                        actor_member_id=world.volunteer)
-        movements = await world.ledger.statement(session, volunteer)
-        latest = await world.ledger.statement(session, volunteer, limit=1)
+        movements = await statement(session, volunteer)
+        latest = await statement(session, volunteer, limit=1)
     assert [(m.transaction_id, m.kind, m.amount_minutes, m.balance_after_minutes) for m in movements] == [
         (gave.transaction_id, TransactionKind.TRANSFER, -45, 75), (earned, TransactionKind.EARN, 120, 120)]
     assert movements[0].counterparty.account_id == neighbour
@@ -295,7 +297,7 @@ async def test_balance_of_an_unknown_account_is_an_error(world: World) -> None:
         with pytest.raises(UnknownAccount):
             await world.ledger.balance(session, 123_456)
         with pytest.raises(UnknownAccount):
-            await world.ledger.statement(session, 123_456)
+            await statement(session, 123_456)
 
 
 # ----------------------------------------------------------------------------- auditing
@@ -306,7 +308,7 @@ async def test_check_finds_nothing_wrong_in_a_sound_ledger(world: World) -> None
     await world.earn(world.neighbour, 30)
     await reverse(world, earned)
     async with world.db.transaction() as session:
-        assert await world.ledger.check(session) == []
+        assert await audit_ledger(session, world.ledger.config) == []
 
 
 async def test_check_finds_a_stale_cached_balance(world: World) -> None:
@@ -315,7 +317,7 @@ async def test_check_finds_a_stale_cached_balance(world: World) -> None:
     async with world.db.transaction() as session:
         await session.execute(update(Account).where(Account.id == volunteer).values(balance_minutes=600))
     async with world.db.transaction() as session:
-        violations = await world.ledger.check(session)
+        violations = await audit_ledger(session, world.ledger.config)
     kinds = {(v.kind, v.account_id) for v in violations}
     assert (ViolationKind.STALE_BALANCE, volunteer) in kinds
     assert (ViolationKind.BALANCES_NOT_ZERO, None) in kinds
@@ -335,7 +337,7 @@ async def test_check_finds_unbalanced_and_one_legged_transactions(world: World) 
             kind=TransactionKind.EARN, idempotency_key="empty", created_at=world.clock.now())
             .returning(LedgerTransaction.id))).scalar_one()
     async with world.db.transaction() as session:
-        kinds = {(v.kind, v.transaction_id) for v in await world.ledger.check(session)}
+        kinds = {(v.kind, v.transaction_id) for v in await audit_ledger(session, world.ledger.config)}
     assert {(ViolationKind.TOO_FEW_LEGS, lonely), (ViolationKind.UNBALANCED_TRANSACTION, lonely),
             (ViolationKind.TOO_FEW_LEGS, empty), (ViolationKind.LEDGER_NOT_ZERO, None)} <= kinds
     assert (ViolationKind.UNBALANCED_TRANSACTION, empty) not in kinds  # no legs sum to zero
@@ -359,7 +361,7 @@ async def test_check_finds_a_reversal_that_does_not_mirror(world: World) -> None
             {"transaction_id": unlinked, "account_id": volunteer, "amount_minutes": -1},
             {"transaction_id": unlinked, "account_id": scheme, "amount_minutes": 1}])
     async with world.db.transaction() as session:
-        kinds = {(v.kind, v.transaction_id) for v in await world.ledger.check(session)}
+        kinds = {(v.kind, v.transaction_id) for v in await audit_ledger(session, world.ledger.config)}
     assert (ViolationKind.REVERSAL_MISMATCH, bad) in kinds
     assert (ViolationKind.REVERSAL_UNLINKED, unlinked) in kinds
 
