@@ -22,9 +22,11 @@ from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
 from bot.services.ledger import Ledger
 from bot.services.members import MemberService
+from bot.services.offers import OfferService
 from bot.services.outbox import OutboxService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.rota import RotaService
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
 from bot.services.transfers import TransferService
@@ -50,6 +52,8 @@ class Services:
     dbs: DbsService
     calendar: CalendarService
     activity_types: ActivityTypeService
+    offers: OfferService
+    rota: RotaService
 
     @classmethod
     def build(cls, db: Database, config: Config, clock: Clock) -> "Services":
@@ -70,6 +74,8 @@ class Services:
             dbs=DbsService(db, config, clock),
             calendar=CalendarService(db, config, clock),
             activity_types=ActivityTypeService(db, config, clock),
+            offers=OfferService(db, config, clock),
+            rota=RotaService(db, config, clock),
             outbox=OutboxService(db, clock, worker=worker_name()),
         )
 

@@ -596,3 +596,7 @@ async def _opportunity(session: AsyncSession, row: SpendOpportunity) -> Opportun
                        if neighbourhood is not None else None),
         cost_minutes=row.cost_minutes, active=row.active, weekly_limit=row.weekly_limit,
         paused=row.paused_at is not None, managed_in_bot=row.managed_in_bot)
+
+
+# Other services' read models (the offers staff manage) show opportunities the same way.
+opportunity_view = _opportunity

@@ -1,0 +1,251 @@
+"""A coordinator's rota: the shifts of the organisations they coordinate, in three
+sections (running now, upcoming, ended and awaiting attendance), and each shift's roster
+(booked, waiting, attended, no-show).
+
+Read models only (`Database.read`); the changes they lead to (edit, cancel, attendance)
+are the shift and attendance services'. Every call checks the coordinator role against
+the database: a shift of someone else's organisation is refused, whatever button asked.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db.models import (
+    ActivityType,
+    Attendance,
+    Member,
+    Neighbourhood,
+    Organisation,
+    Role,
+    Shift,
+    ShiftSignup,
+    ShiftStatus,
+    SignupStatus,
+)
+from bot.db.session import Database
+from bot.services import roles
+from bot.services.reference import Named
+
+__all__ = ["Phase", "RotaItem", "RotaPage", "RotaRefusal", "RotaService", "RosterPerson", "ShiftRoster",
+           "Standing", "phase_of"]
+
+
+class Phase(enum.StrEnum):
+    """Where a shift stands for its coordinator. One function decides it: `phase_of`."""
+
+    RUNNING = "running"
+    UPCOMING = "upcoming"
+    AWAITING_ATTENDANCE = "awaiting"  # ended, people were booked, attendance not confirmed yet
+    ENDED = "ended"  # attendance confirmed, or nobody was booked
+    CANCELLED = "cancelled"
+
+
+# The rota's sections, in the order a coordinator needs them.
+SECTIONS = (Phase.RUNNING, Phase.UPCOMING, Phase.AWAITING_ATTENDANCE)
+
+
+def phase_of(*, status: ShiftStatus, starts_at: datetime, ends_at: datetime,
+             attendance_confirmed_at: datetime | None, booked_count: int, now: datetime) -> Phase:
+    if status is ShiftStatus.CANCELLED:
+        return Phase.CANCELLED
+    if now < starts_at:
+        return Phase.UPCOMING
+    if now < ends_at:
+        return Phase.RUNNING
+    if attendance_confirmed_at is None and booked_count > 0:
+        return Phase.AWAITING_ATTENDANCE
+    return Phase.ENDED
+
+
+class RotaRefusal(enum.StrEnum):
+    NOT_COORDINATOR = "not_coordinator"  # of any organisation, or of this shift's
+    NOT_FOUND = "not_found"
+
+
+class Standing(enum.StrEnum):
+    """A person on a shift's roster."""
+
+    BOOKED = "booked"  # booked, attendance not marked (yet)
+    WAITING = "waiting"  # on the waiting list
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+@dataclass(frozen=True)
+class RotaItem:
+    shift_id: int
+    phase: Phase
+    organisation: Named
+    activity: Named
+    neighbourhood: Named
+    venue: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked_count: int
+    waiting_count: int
+    attended_count: int
+    no_show_count: int
+
+
+@dataclass(frozen=True)
+class RotaPage:
+    section: Phase
+    items: tuple[RotaItem, ...]
+    page: int
+    pages: int
+    counts: dict[Phase, int]  # shifts in each section, for the section buttons
+
+
+@dataclass(frozen=True)
+class RosterPerson:
+    member_id: int
+    display_name: str | None  # None once erased
+    standing: Standing
+    credited: bool  # attendance confirmed and hours credited
+    waiting_position: int | None  # 1-based, for WAITING
+
+
+@dataclass(frozen=True)
+class ShiftRoster:
+    item: RotaItem
+    people: tuple[RosterPerson, ...]  # attended, booked, no-show, then waiting (in list order)
+    may_edit: bool
+    may_cancel: bool
+    may_take_attendance: bool
+
+    def count(self, standing: Standing) -> int:
+        return sum(1 for person in self.people if person.standing is standing)
+
+
+_STANDING_ORDER = {Standing.ATTENDED: 0, Standing.BOOKED: 1, Standing.NO_SHOW: 2, Standing.WAITING: 3}
+
+
+class RotaService:
+    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+
+    async def is_coordinator(self, member_id: int) -> bool:
+        async with self.db.read() as session:
+            return bool(await roles.organisations_with_role(session, member_id, Role.COORDINATOR))
+
+    async def rota(self, coordinator_member_id: int, section: Phase | None = None, *, page: int = 0,
+                   page_size: int = 6) -> RotaPage | RotaRefusal:
+        """One section of the rota, paged. No section given: the first that has shifts
+        (running, then awaiting attendance, then upcoming), so what needs doing shows first."""
+        now = self.clock.now()
+        async with self.db.read() as session:
+            mine = sorted(await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR))
+            if not mine:
+                return RotaRefusal.NOT_COORDINATOR
+            counts = {phase: int(await session.scalar(
+                _in_section(select(func.count(Shift.id)), phase, mine, now)) or 0) for phase in SECTIONS}
+            if section is None or section not in SECTIONS:
+                section = next((phase for phase in (Phase.RUNNING, Phase.AWAITING_ATTENDANCE, Phase.UPCOMING)
+                                if counts[phase]), Phase.UPCOMING)
+            pages = max((counts[section] + page_size - 1) // page_size, 1)
+            page = min(max(page, 0), pages - 1)
+            order = ((Shift.ends_at.desc(), Shift.id.desc()) if section is Phase.AWAITING_ATTENDANCE
+                     else (Shift.starts_at, Shift.id))
+            shifts = (await session.scalars(_in_section(select(Shift), section, mine, now)
+                                            .order_by(*order).offset(page * page_size).limit(page_size))).all()
+            items = await _items(session, list(shifts), now)
+            return RotaPage(section, tuple(items), page, pages, counts)
+
+    async def roster(self, coordinator_member_id: int, shift_id: int) -> ShiftRoster | RotaRefusal:
+        now = self.clock.now()
+        async with self.db.read() as session:
+            shift = await session.get(Shift, shift_id)
+            if shift is None:
+                return RotaRefusal.NOT_FOUND
+            if not await roles.has_role(session, coordinator_member_id, Role.COORDINATOR, shift.organisation_id):
+                return RotaRefusal.NOT_COORDINATOR
+            (item,) = await _items(session, [shift], now)
+            rows = (await session.execute(
+                select(ShiftSignup.member_id, ShiftSignup.status, ShiftSignup.attendance, ShiftSignup.time_entry_id,
+                       Member.display_name)
+                .join(Member, Member.id == ShiftSignup.member_id)
+                .where(ShiftSignup.shift_id == shift_id, ShiftSignup.status != SignupStatus.CANCELLED)
+                .order_by(ShiftSignup.id))).all()
+            people = []
+            position = 0
+            for row in rows:
+                if row.status is SignupStatus.WAITLISTED:
+                    position += 1
+                people.append(RosterPerson(
+                    member_id=row.member_id, display_name=row.display_name,
+                    standing=_standing(row.status, row.attendance), credited=row.time_entry_id is not None,
+                    waiting_position=position if row.status is SignupStatus.WAITLISTED else None))
+            people.sort(key=lambda person: _STANDING_ORDER[person.standing])  # stable: booking order within each
+            return ShiftRoster(
+                item=item, people=tuple(people), may_edit=item.phase is Phase.UPCOMING,
+                may_cancel=item.phase is Phase.UPCOMING,
+                may_take_attendance=item.phase in (Phase.RUNNING, Phase.AWAITING_ATTENDANCE, Phase.ENDED))
+
+
+def _standing(status: SignupStatus, attendance: Attendance | None) -> Standing:
+    if status is SignupStatus.WAITLISTED:
+        return Standing.WAITING
+    if attendance is Attendance.ATTENDED:
+        return Standing.ATTENDED
+    if attendance is Attendance.NO_SHOW:
+        return Standing.NO_SHOW
+    return Standing.BOOKED
+
+
+def _in_section(query: Select[Any], phase: Phase, organisations: list[int], now: datetime) -> Select[Any]:
+    """The SQL form of `phase_of` for one of the rota's sections."""
+    query = query.where(Shift.organisation_id.in_(organisations), Shift.status == ShiftStatus.OPEN)
+    if phase is Phase.RUNNING:
+        return query.where(Shift.starts_at <= now, Shift.ends_at > now)
+    if phase is Phase.UPCOMING:
+        return query.where(Shift.starts_at > now)
+    if phase is Phase.AWAITING_ATTENDANCE:
+        return query.where(Shift.ends_at <= now, Shift.attendance_confirmed_at.is_(None), Shift.booked_count > 0)
+    raise ValueError(f"{phase} is not a section of the rota")
+
+
+async def _items(session: AsyncSession, shifts: list[Shift], now: datetime) -> list[RotaItem]:
+    if not shifts:
+        return []
+    ids = [shift.id for shift in shifts]
+    tallies: dict[tuple[int, str], int] = {}
+    for shift_id, status, attendance, count in (await session.execute(
+            select(ShiftSignup.shift_id, ShiftSignup.status, ShiftSignup.attendance, func.count(ShiftSignup.id))
+            .where(ShiftSignup.shift_id.in_(ids), ShiftSignup.status != SignupStatus.CANCELLED)
+            .group_by(ShiftSignup.shift_id, ShiftSignup.status, ShiftSignup.attendance))).all():
+        standing = _standing(status, attendance)
+        tallies[(shift_id, standing)] = tallies.get((shift_id, standing), 0) + count
+    names = await _names(session, shifts)
+    return [RotaItem(
+        shift_id=shift.id,
+        phase=phase_of(status=shift.status, starts_at=shift.starts_at, ends_at=shift.ends_at,
+                       attendance_confirmed_at=shift.attendance_confirmed_at, booked_count=shift.booked_count,
+                       now=now),
+        organisation=names[(Organisation, shift.organisation_id)], activity=names[(ActivityType, shift.activity_type_id)],
+        neighbourhood=names[(Neighbourhood, shift.neighbourhood_id)], venue=shift.venue, starts_at=shift.starts_at,
+        ends_at=shift.ends_at, capacity=shift.capacity, booked_count=shift.booked_count,
+        waiting_count=tallies.get((shift.id, Standing.WAITING), 0),
+        attended_count=tallies.get((shift.id, Standing.ATTENDED), 0),
+        no_show_count=tallies.get((shift.id, Standing.NO_SHOW), 0)) for shift in shifts]
+
+
+async def _names(session: AsyncSession, shifts: list[Shift]) -> dict[tuple[type, int], Named]:
+    wanted = {Organisation: {s.organisation_id for s in shifts}, ActivityType: {s.activity_type_id for s in shifts},
+              Neighbourhood: {s.neighbourhood_id for s in shifts}}
+    names: dict[tuple[type, int], Named] = {}
+    for model, ids in wanted.items():
+        for row in (await session.scalars(select(model).where(model.id.in_(sorted(ids))))).all():
+            names[(model, row.id)] = Named(row.id, row.slug, row.name_en, row.name_cy)
+    return names
