@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -10,6 +12,25 @@ from bot.services.container import Services
 from bot.services.reference import activity_types, neighbourhoods, organisations
 from bot.services.shift_authoring import ShiftDraft
 from bot.services.spending import OpportunitySeed
+
+
+class DemoClock:
+    """The system clock, which the seed winds back for a moment to book a shift that has
+    ended by the time the demo starts (the services refuse to book one in the past)."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self._offset
+
+    @contextmanager
+    def back(self, by: timedelta) -> Iterator[None]:
+        self._offset = -by
+        try:
+            yield
+        finally:
+            self._offset = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -76,9 +97,10 @@ OPPORTUNITIES = (
 )
 
 
-async def seed_activity(services: Services) -> None:
+async def seed_activity(services: Services, clock: DemoClock) -> None:
     """Spend opportunities, a group, upcoming shifts and some credits, so every menu has
-    something in it."""
+    something in it; a shift that has just ended and one about to start, so attendance and
+    reminders can be tried at once."""
     await services.spending.upsert_opportunities(OPPORTUNITIES)
     hoods = {item.slug: item.id for item in await neighbourhoods(services.db)}
     await services.members.create_group("Tremorfa Allotment Group", neighbourhood_id=hoods["splott"])
@@ -113,3 +135,28 @@ async def seed_activity(services: Services) -> None:
         sam, organisation_id=ids["splott-hub"], activity_type_id=ids["community-hub"],
         worked_on=today - timedelta(days=1), minutes=120, note="Helped at the food bank table",
         submitted_by_member_id=sam, idempotency_key="demo:sam:1")
+    await _seed_just_ended_and_about_to_start(services, clock, by_key, ids, hoods)
+
+
+async def _seed_just_ended_and_about_to_start(services: Services, clock: DemoClock, by_key, ids, hoods) -> None:  # noqa: ANN001
+    """Tom's hub shift ended 20 minutes ago with Ceri and Sam booked (Tom is asked who came);
+    Ceri is booked on one starting in two hours (she is reminded)."""
+    now = services.clock.now().replace(second=0, microsecond=0)
+    now -= timedelta(minutes=now.minute % 5)  # times a person would choose: 09:35, not 09:37
+    ended = now - timedelta(minutes=20)
+    starts = ended - timedelta(hours=2)
+    with clock.back(timedelta(hours=3)):  # before it started, when booking it was still allowed
+        created = await services.shifts.create_shifts(by_key["tom"].id, _hub_shift(ids, hoods, starts, ended))
+        for key in ("ceri", "sam"):
+            await services.shifts.sign_up(by_key[key].id, created.shift_ids[0])
+    soon = now + timedelta(hours=2)
+    created = await services.shifts.create_shifts(by_key["tom"].id, _hub_shift(ids, hoods, soon, soon + timedelta(hours=2)))
+    await services.shifts.sign_up(by_key["ceri"].id, created.shift_ids[0])
+    await services.shifts.queue_due()  # now, not at the worker's first round: both show at once
+
+
+def _hub_shift(ids: dict[str, int], hoods: dict[str, int], starts: datetime, ends: datetime) -> ShiftDraft:
+    return ShiftDraft(
+        organisation_id=ids["splott-hub"], activity_type_id=ids["community-hub"], neighbourhood_id=hoods["splott"],
+        venue="Splott Community Hub", starts_at=starts, ends_at=ends, capacity=4, minimum=1,
+        description_en="Sorting the food bank shelves.", description_cy="Trefnu silffoedd y banc bwyd.")

@@ -1,6 +1,7 @@
 """`coprod-bot demo`: the real bot, the local Telegram emulator and a terminal chat.
 
-Type as a member; press inline buttons by their number; `/as NAME` switches member.
+Type as a member; press inline buttons by their number (`#2` on the newest message with
+buttons, `#3.2` for message 3's second button); `/as NAME` switches member.
 Everything runs on this machine: no Telegram account, no network.
 """
 
@@ -8,32 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import tempfile
 import tomllib
 from pathlib import Path
 from typing import TextIO
 
-from bot.clock import SystemClock
 from bot.config import parse_config
-from bot.demo.seed import PERSONAS, Persona, seed_activity, seed_demo
+from bot.demo.seed import PERSONAS, DemoClock, Persona, seed_activity, seed_demo
 from bot.emulator import BotMessage, EmulatedUser, TelegramEmulator
 from bot.runtime import prepare, start_polling, stop
+from bot.services.container import Services
 
 DEMO_CONFIG = Path(__file__).with_name("cardiff.toml")
 TOKEN = "424242:DEMO-TOKEN"
 QUIET_AFTER_SECONDS = 0.8
+ANSWER_WAIT_SECONDS = 3.0
+# "#2": button 2 of the newest message with buttons; "#3.2": button 2 of message 3.
+PRESS = re.compile(r"#(?:(?P<message>\d+)\.)?(?P<button>\d+)")
 
 HELP = """Commands of the demo itself:
   /as NAME   switch member ({names})
   /who       list the demo members
-  #1, #2 ... press the inline button with that number on the latest message
+  #1, #2 ... press the inline button with that number on the newest message with buttons
+  #3.2       press button 2 of message 3 (each message shows its number, each button #message.button)
   /quit      leave the demo
 Anything else is sent to the bot as that member (try /start, /help, /me)."""
 
 
 def render(message: BotMessage, speaker: str) -> str:
-    lines = [f"┌─ bot → {speaker}" + (" (edited)" if message.edited else "")]
+    lines = [f"┌─ bot → {speaker} · message {message.message_id}" + (" (edited)" if message.edited else "")]
     if message.document is not None:
         lines.append(f"│ 📎 {message.document.filename} ({message.document.size} bytes)")
     if message.photo is not None:
@@ -43,7 +49,8 @@ def render(message: BotMessage, speaker: str) -> str:
     for row in message.buttons:
         cells = []
         for button in row:
-            cells.append(f"[#{number}] {button.text}" if button.callback_data else f"[{button.text} ↗ {button.url}]")
+            cells.append(f"[#{message.message_id}.{number}] {button.text}" if button.callback_data
+                         else f"[{button.text} ↗ {button.url}]")
             number += 1
         lines.append("│ " + "   ".join(cells))
     if message.reply_keyboard:
@@ -52,9 +59,17 @@ def render(message: BotMessage, speaker: str) -> str:
     return "\n".join(lines)
 
 
+def render_answer(answer: dict[str, object]) -> str | None:
+    """The bot's answer to a button: an alert (a box the member must close) or a brief notice."""
+    if not answer.get("text"):
+        return None
+    return f"{'⚠ alert' if answer.get('show_alert') else '💬 notice'}: {answer['text']}"
+
+
 class DemoChat:
-    def __init__(self, emulator: TelegramEmulator, out: TextIO, *, echo: bool) -> None:
+    def __init__(self, emulator: TelegramEmulator, services: Services, out: TextIO, *, echo: bool) -> None:
         self.emulator = emulator
+        self.services = services
         self.out = out
         self.echo = echo
         self.personas = {persona.key: persona for persona in PERSONAS}
@@ -89,7 +104,7 @@ class DemoChat:
         if line == "/who":
             for persona in PERSONAS:
                 mark = "→" if persona is self.current else " "
-                self.say(f" {mark} /as {persona.key:<9} {persona.name}: {persona.describe}")
+                self.say(f" {mark} /as {persona.key:<9} {persona.name}: {await self.describe(persona)}")
             return True
         if line.startswith("/as"):
             key = line[3:].strip().lower()
@@ -103,16 +118,47 @@ class DemoChat:
         user = self.user(self.current)
         if self.echo:  # typed lines are on screen already; scripted ones are not
             self.say(f"{self.current.name}: {line}")
-        if line.startswith("#") and line[1:].isdigit():
+        press = PRESS.fullmatch(line)
+        if press is not None:
             try:
-                await user.press(int(line[1:]))
+                query_id = await self.press(user, press["message"], int(press["button"]))
             except (LookupError, ValueError, AssertionError) as error:
                 self.say(f"(no button {line} to press: {error})")
                 return True
+            await self.show_answer(user, query_id)
         else:
             await user.send_text(line)
         await self.show_replies(self.current)
         return True
+
+    async def describe(self, persona: Persona) -> str:
+        """Who they are now: a newcomer who has registered since the demo began says so."""
+        if not persona.registered and await self.services.members.by_telegram_id(persona.telegram_user_id):
+            return "registered during this demo"
+        return persona.describe
+
+    @staticmethod
+    async def press(user: EmulatedUser, message_id: str | None, button: int) -> str:
+        if message_id is None:
+            return await user.press(button)
+        message = next((m for m in user.messages if m.message_id == int(message_id)), None)
+        if message is None:
+            raise LookupError(f"there is no message {message_id} in this chat")
+        flat = [b for row in message.buttons for b in row]
+        if not 1 <= button <= len(flat):
+            raise LookupError(f"message {message_id} has {len(flat)} buttons")
+        if flat[button - 1].callback_data is None:
+            raise LookupError(f"button {button} of message {message_id} is a link: {flat[button - 1].url}")
+        return await user.press_data(message.message_id, flat[button - 1].callback_data)
+
+    async def show_answer(self, user: EmulatedUser, query_id: str) -> None:
+        try:
+            answer = await user.callback_answer(query_id, timeout=ANSWER_WAIT_SECONDS)
+        except TimeoutError:
+            return
+        shown = render_answer(answer)
+        if shown:
+            self.say(shown)
 
 
 async def run_demo(*, database_path: str | None = None, script: str | None = None,
@@ -125,13 +171,14 @@ async def run_demo(*, database_path: str | None = None, script: str | None = Non
         raw = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
         raw["telegram"] = {"token": TOKEN, "base_url": emulator.base_url, "bot_username": "coprod_demo_bot"}
         raw["database"] = {"url": f"sqlite+aiosqlite:///{database}"}
-        services = await prepare(parse_config(raw), clock=SystemClock())
+        clock = DemoClock()
+        services = await prepare(parse_config(raw), clock=clock)
         application = None
         try:
             if await services.members.by_telegram_id(PERSONAS[0].telegram_user_id) is None:
                 await seed_demo(services)  # a fresh database; a --database kept from before is used as it is
-                await seed_activity(services)
-            chat = DemoChat(emulator, out, echo=script is not None or not sys.stdin.isatty())
+                await seed_activity(services, clock)
+            chat = DemoChat(emulator, services, out, echo=script is not None or not sys.stdin.isatty())
             for persona in PERSONAS:  # every demo member has a chat before the first notification goes
                 chat.user(persona)
             application = await start_polling(services, poll_timeout=2, outbox_interval=0.5)
