@@ -66,7 +66,7 @@ async def _expire_vouchers(context) -> None:  # noqa: ANN001
 async def _post_init(application: Application) -> None:
     """Command menus in Welsh and English; the default list in the scheme's language.
     Members get a menu of their own (language and roles) when they register or change."""
-    from handlers.account import commands_for
+    from handlers.command_menu import commands_for
 
     services: Services = application.bot_data["services"]
     config = services.config

@@ -7,22 +7,30 @@ forging, and the service checks the presser is an admin again when it is pressed
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from bot.db.models import Role
-from bot.services.members import GrantOutcome
 from bot.i18n import translator
-from handlers.account import refresh_command_menu
-from handlers.base import Turn, button, callback, command, keyboard
+from bot.services.members import GrantOutcome
+from handlers.base import MemberTurn
+from handlers.callback_data import CallbackData
+from handlers.command_menu import refresh_command_menu
+from handlers.routing import Router
+from handlers.widgets import button, keyboard
+from handlers.wording import role_label
 
 FLOW = "grant"
 
-
-def role_label(turn: Turn, role: Role) -> str:
-    _ = turn.t
-    return {Role.COORDINATOR: _.gettext("coordinator"), Role.STAFF: _.gettext("staff"),
-            Role.PARTNER: _.gettext("partner"), Role.ADMIN: _.gettext("admin")}[role]
+router = Router("admin")
 
 
-def outcome_text(turn: Turn, outcome: GrantOutcome) -> str:
+@dataclass(frozen=True)
+class ConfirmGrant(CallbackData, prefix="grant"):
+    answer: Literal["yes", "no"]
+
+
+def outcome_text(turn: MemberTurn, outcome: GrantOutcome) -> str:
     _ = turn.t
     return {
         GrantOutcome.GRANTED: _.gettext("Done: the role is granted."),
@@ -37,11 +45,8 @@ def outcome_text(turn: Turn, outcome: GrantOutcome) -> str:
     }[outcome]
 
 
-async def _ask(turn: Turn, args: list[str], *, grant: bool) -> None:
+async def _ask(turn: MemberTurn, args: list[str], *, grant: bool) -> None:
     _ = turn.t
-    if not turn.member.is_admin:
-        await turn.reply(outcome_text(turn, GrantOutcome.NOT_ADMIN))
-        return
     roles = {role.value: role for role in Role}
     telegram_user_id = args[1] if len(args) in (2, 3) else ""
     # Telegram user ids run to ten digits and more, past what `number` accepts.
@@ -56,35 +61,33 @@ async def _ask(turn: Turn, args: list[str], *, grant: bool) -> None:
     await turn.set_dialogue(FLOW, "confirm", grant=grant, role=role.value, telegram_user_id=int(telegram_user_id),
                             organisation=organisation)
     where = " (" + organisation + ")" if organisation else ""
-    question = (_.gettext("Grant the role {role} to Telegram user {user}{where}?", role=role_label(turn, role),
+    question = (_.gettext("Grant the role {role} to Telegram user {user}{where}?", role=role_label(_, role),
                           user=args[1], where=where)
                 if grant else
-                _.gettext("Revoke the role {role} from Telegram user {user}{where}?", role=role_label(turn, role),
+                _.gettext("Revoke the role {role} from Telegram user {user}{where}?", role=role_label(_, role),
                           user=args[1], where=where))
-    await turn.reply(question, keyboard([button(_.gettext("Confirm"), "grant", "yes"),
-                                         button(_.gettext("Cancel"), "grant", "no")]))
+    await turn.reply(question, keyboard([button(_.gettext("Confirm"), ConfirmGrant("yes")),
+                                         button(_.gettext("Cancel"), ConfirmGrant("no"))]))
 
 
-@command("grant")
-async def grant(turn: Turn, args: list[str]) -> None:
+@router.command("grant", roles={Role.ADMIN})
+async def grant(turn: MemberTurn, args: list[str]) -> None:
     await _ask(turn, args, grant=True)
 
 
-@command("revoke")
-async def revoke(turn: Turn, args: list[str]) -> None:
+@router.command("revoke", roles={Role.ADMIN})
+async def revoke(turn: MemberTurn, args: list[str]) -> None:
     await _ask(turn, args, grant=False)
 
 
-@callback("grant")
-async def confirmed(turn: Turn, args: list[str]) -> None:
+# A non-admin pressing a forged button finds no grant dialogue (expired) or, if their role
+# went meanwhile, is refused: they learn nothing and change nothing.
+@router.callback(ConfirmGrant, roles={Role.ADMIN}, flow=FLOW, steps={"confirm"})
+async def confirmed(turn: MemberTurn, data: ConfirmGrant) -> None:
     _ = turn.t
-    pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == FLOW else None
-    if pending is None:
-        await turn.answer(_.gettext("That button has expired."), alert=True)
-        # A non-admin pressing a forged button learns nothing and changes nothing.
-        return
+    pending = turn.state.data
     await turn.end_dialogue()
-    if args != ["yes"]:
+    if data.answer != "yes":
         await turn.show(_.gettext("Nothing was changed."))
         return
     change = turn.services.members.grant if pending["grant"] else turn.services.members.revoke

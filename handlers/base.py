@@ -1,20 +1,18 @@
-"""What every handler shares: the Turn (one update, its member and their language),
-and the three registries (commands, button callbacks, dialogue steps) that
-handlers/__init__.py wires into the Application in one place.
+"""What every handler shares: the Turn (one update, its member and their language).
 
 Handlers turn an update into a service call and the result into a localised reply.
-They hold no rules and write no SQL.
+They hold no rules and write no SQL. What each handler needs before it runs is declared
+in handlers/routing.py and checked by handlers/dispatcher.py.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update, User
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -22,6 +20,9 @@ from bot.i18n import Translator, normalise_language, translator
 from bot.services.container import Services
 from bot.services.dialogues import DialogueState
 from bot.services.members import MemberView
+
+if TYPE_CHECKING:
+    from handlers.routing import Registry
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,21 @@ class Turn:
     edit_in_place: bool = field(default=True)
 
     @property
-    def query(self):  # noqa: ANN201 - telegram.CallbackQuery | None
+    def query(self) -> CallbackQuery | None:
         return self.update.callback_query
+
+    @property
+    def registry(self) -> Registry:
+        """Every declared handler (handlers/__init__.py builds it once)."""
+        return self.context.application.bot_data["registry"]
+
+    @property
+    def state(self) -> DialogueState:
+        """The dialogue, for a handler the dispatcher runs only inside one (a step, or a
+        button declared with its flow)."""
+        if self.dialogue is None:
+            raise RuntimeError("no dialogue: declare the flow on this handler")
+        return self.dialogue
 
     @property
     def language(self) -> str:
@@ -90,6 +104,14 @@ class Turn:
         except BadRequest as error:  # too old: the member pressed it long ago
             log.info("callback answer refused: %s", error)
 
+    def become_member(self, member: MemberView) -> MemberTurn:
+        """The same turn, now of a member (who has just registered). The object itself
+        changes class, so what was already answered stays answered."""
+        self.member = member
+        self.__class__ = MemberTurn
+        assert isinstance(self, MemberTurn)
+        return self
+
     async def set_dialogue(self, flow: str, step: str, **data: Any) -> None:
         self.dialogue = DialogueState(flow, step, data)
         await self.services.dialogues.set(self.chat_id, self.dialogue)
@@ -99,7 +121,16 @@ class Turn:
         await self.services.dialogues.clear(self.chat_id)
 
 
+@dataclass
+class MemberTurn(Turn):
+    """A turn of a registered member: what handlers declared with a member get."""
+
+    member: MemberView
+
+
 async def build_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
+    """The turn for an update; a MemberTurn when the sender is a member (loaded from the
+    database now, with their roles, so every check sees this moment's grants)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
@@ -113,88 +144,8 @@ async def build_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn
         language = dialogue.data["language"]
     else:
         language = normalise_language(user.language_code, config.scheme.default_language)
-    return Turn(update=update, context=context, services=services, user=user, chat_id=chat.id,
+    kind = Turn if member is None else MemberTurn
+    return kind(update=update, context=context, services=services, user=user, chat_id=chat.id,
                 member=member, t=translator(language, config.tz), dialogue=dialogue)
 
 
-TurnHandler = Callable[[Turn, list[str]], Awaitable[None]]
-StepHandler = Callable[[Turn, str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    function: TurnHandler
-    needs_member: bool
-
-
-COMMANDS: dict[str, CommandSpec] = {}
-CALLBACKS: dict[str, tuple[TurnHandler, bool]] = {}
-STEPS: dict[tuple[str, str], StepHandler] = {}
-# Main-menu labels (msgids) -> the command they run; matched in either language.
-MENU_ACTIONS: dict[str, str] = {}
-
-
-def command(name: str, *, needs_member: bool = True) -> Callable[[TurnHandler], TurnHandler]:
-    def register(function: TurnHandler) -> TurnHandler:
-        COMMANDS[name] = CommandSpec(name, function, needs_member)
-        return function
-    return register
-
-
-def callback(prefix: str, *, needs_member: bool = True) -> Callable[[TurnHandler], TurnHandler]:
-    """Buttons send "prefix:arg:arg". The args are hints from the client: handlers pass
-    them to services, which check every one against the database."""
-    def register(function: TurnHandler) -> TurnHandler:
-        CALLBACKS[prefix] = (function, needs_member)
-        return function
-    return register
-
-
-def step(flow: str, name: str) -> Callable[[StepHandler], StepHandler]:
-    def register(function: StepHandler) -> StepHandler:
-        STEPS[(flow, name)] = function
-        return function
-    return register
-
-
-def data(*parts: object) -> str:
-    value = ":".join(str(part) for part in parts)
-    if len(value.encode()) > 64:
-        raise ValueError(f"callback_data over Telegram's 64 bytes: {value!r}")
-    return value
-
-
-def button(label: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data(*parts))
-
-
-def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([row for row in rows if row])
-
-
-def number(text: str | None) -> int | None:
-    """A whole number typed or carried in a button: ASCII digits only, at most nine, so
-    "²", "٣" or twenty digits are refused here rather than failing in int() or the database."""
-    if text is None:
-        return None
-    text = text.strip()
-    if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
-        return None
-    return int(text)
-
-
-PAGE_SIZE = 8
-
-
-def paged(items: list, page: int, *parts: object) -> tuple[list, list[InlineKeyboardButton]]:  # noqa: ANN001
-    """One page of a long list, and ◀ ▶ buttons that carry `parts` plus the page number,
-    so no keyboard passes Telegram's 100 buttons however many items there are."""
-    pages = max((len(items) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(page, 0), pages - 1)
-    navigation = []
-    if page > 0:
-        navigation.append(button("◀", *parts, page - 1))
-    if page < pages - 1:
-        navigation.append(button("▶", *parts, page + 1))
-    return items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE], navigation

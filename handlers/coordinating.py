@@ -1,88 +1,163 @@
 """What coordinators do for others: /people (members without Telegram, whose hours and
 spending they record) and /groupcredit (crediting everyone at one activity at once).
+
+Every command, button and step here is declared for coordinators, so the role is checked
+at the first press; which members they may act for is the member service's rule, asked
+before anything about a member is shown.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 from bot.db.models import Role
 from bot.i18n import N_
 from bot.parsing.durations import DurationError, parse_duration
-from bot.services import reference
 from bot.services.group_credit import GroupCredited, GroupCreditRefusal
 from bot.services.people import RecordRefusal
 from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
-from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
-from handlers.hours import ask_past_day, begin_log, day_from_button, duration_problem, read_past_day
-from handlers.menu import menu_item
-from handlers.registration import ask_neighbourhood
+from handlers.base import MemberTurn
+from handlers.callback_data import Between, CallbackData
+from handlers.hours import begin_log
+from handlers.routing import Router
+from handlers.widgets import (
+    ask_neighbourhood,
+    ask_past_day,
+    button,
+    day_from_button,
+    keyboard,
+    number,
+    paged,
+    read_past_day,
+)
+from handlers.wording import duration_problem
 
 PEOPLE_FLOW = "people"
 GROUP_FLOW = "groupcredit"
+COORDINATORS = {Role.COORDINATOR}
 
-menu_item(65, N_("👥 People without Telegram"), "people", Role.COORDINATOR)
-
-
-async def _refuse_unless_coordinator(turn: Turn) -> bool:
-    if turn.member.has_role(Role.COORDINATOR):
-        return False
-    await turn.reply(turn.t.gettext("Only coordinators can do that."))
-    return True
+router = Router("coordinating")
+router.menu_item(65, N_("👥 People without Telegram"), "people")
 
 
-async def _expired(turn: Turn) -> None:
+@dataclass(frozen=True)
+class PeoplePage(CallbackData, prefix="ppl-pg"):
+    page: int
+
+
+@dataclass(frozen=True)
+class AddPerson(CallbackData, prefix="ppl-add"):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonNeighbourhood(CallbackData, prefix="ppl-hood"):
+    neighbourhood_id: int  # 0: somewhere else / not given
+
+
+@dataclass(frozen=True)
+class Person(CallbackData, prefix="ppl"):
+    member_id: int
+
+
+@dataclass(frozen=True)
+class LogFor(CallbackData, prefix="ppl-log"):
+    member_id: int
+
+
+@dataclass(frozen=True)
+class SpendFor(CallbackData, prefix="ppl-spend"):
+    member_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class BuyFor(CallbackData, prefix="ppl-buy"):
+    opportunity_id: int
+
+
+@dataclass(frozen=True)
+class GroupActivity(CallbackData, prefix="gc-act"):
+    activity_type_id: int
+
+
+@dataclass(frozen=True)
+class GroupOrganisation(CallbackData, prefix="gc-org"):
+    organisation_id: int
+
+
+@dataclass(frozen=True)
+class GroupDay(CallbackData, prefix="gc-date"):
+    days_ago: Annotated[int, Between(0, 1)]
+
+
+@dataclass(frozen=True)
+class GroupPage(CallbackData, prefix="gc-pg"):
+    page: int
+
+
+@dataclass(frozen=True)
+class CreditGroup(CallbackData, prefix="gc-grp"):
+    group_member_id: int  # 0: no group
+
+
+@dataclass(frozen=True)
+class CancelGroupCredit(CallbackData, prefix="gc-no"):
+    pass
+
+
+@dataclass(frozen=True)
+class ConfirmGroupCredit(CallbackData, prefix="gc-ok"):
+    pass
+
+
+async def _expired(turn: MemberTurn) -> None:
     await turn.answer(turn.t.gettext("That button has expired."), alert=True)
 
 
 # --------------------------------------------------------------------------- members without Telegram
 
 
-@command("people")
-async def people(turn: Turn, args: list[str]) -> None:
-    _ = turn.t
-    if await _refuse_unless_coordinator(turn):
-        return
+@router.command("people", roles=COORDINATORS)
+async def people(turn: MemberTurn, args: list[str]) -> None:
     await show_people(turn, 0)
 
 
-async def show_people(turn: Turn, page: int) -> None:
+async def show_people(turn: MemberTurn, page: int) -> None:
     _ = turn.t
-    people_, navigation = paged(await turn.services.members.recorded_members(turn.member.id), page, "ppl-pg")
-    rows = [[button(person.display_name, "ppl", person.id)] for person in people_]
-    rows += [navigation, [button(_.plain("➕ Add someone"), "ppl-add")]]
+    people_, navigation, _page = paged(await turn.services.members.recorded_members(turn.member.id), page, PeoplePage)
+    rows = [[button(person.display_name, Person(person.id))] for person in people_]
+    rows += [navigation, [button(_.plain("➕ Add someone"), AddPerson())]]
     await turn.show(_.gettext("<b>Members without Telegram</b>\nYou log hours and spend credits for them. "
                               "Choose someone, or add a person."), keyboard(*rows))
 
 
-@callback("ppl-pg")
-async def people_page(turn: Turn, args: list[str]) -> None:
-    await show_people(turn, number(args[0]) or 0 if args else 0)
+@router.callback(PeoplePage, roles=COORDINATORS)
+async def people_page(turn: MemberTurn, data: PeoplePage) -> None:
+    await show_people(turn, data.page)
 
 
-@callback("ppl-add")
-async def add_person(turn: Turn, args: list[str]) -> None:
+@router.callback(AddPerson, roles=COORDINATORS)
+async def add_person(turn: MemberTurn, data: AddPerson) -> None:
     await turn.set_dialogue(PEOPLE_FLOW, "name")
     await turn.show(turn.t.gettext("What is their name?"))
 
 
-@step(PEOPLE_FLOW, "name")
-async def typed_name(turn: Turn, text: str) -> None:
+@router.step(PEOPLE_FLOW, "name", roles=COORDINATORS)
+async def typed_name(turn: MemberTurn, text: str) -> None:
     await turn.set_dialogue(PEOPLE_FLOW, "neighbourhood", name=text)
-    await ask_neighbourhood(turn, "ppl-hood", turn.t.gettext("Which neighbourhood do they live in?"))
+    await ask_neighbourhood(turn, PersonNeighbourhood, turn.t.gettext("Which neighbourhood do they live in?"))
 
 
-@callback("ppl-hood")
-async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
+@router.callback(PersonNeighbourhood, roles=COORDINATORS, flow=PEOPLE_FLOW, steps={"neighbourhood"})
+async def chose_neighbourhood(turn: MemberTurn, data: PersonNeighbourhood) -> None:
     _ = turn.t
-    if turn.dialogue is None or (turn.dialogue.flow, turn.dialogue.step) != (PEOPLE_FLOW, "neighbourhood") or not args:
-        await _expired(turn)
-        return
     result = await turn.services.people.record_member_without_telegram(
-        turn.member.id, display_name=turn.dialogue.data["name"],
-        neighbourhood_id=number(args[0]) if number(args[0]) is not None else None)
+        turn.member.id, display_name=turn.state.data["name"], neighbourhood_id=data.neighbourhood_id or None)
     if isinstance(result, RecordRefusal):
         problems = {
             RecordRefusal.NAME_EMPTY: _.gettext("Please type the name you would like us to use, in plain letters."),
@@ -93,7 +168,7 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
             await turn.set_dialogue(PEOPLE_FLOW, "name")
             await turn.show(problems[result])
         elif result is RecordRefusal.UNKNOWN_NEIGHBOURHOOD:  # the dialogue stays at this question
-            await ask_neighbourhood(turn, "ppl-hood",
+            await ask_neighbourhood(turn, PersonNeighbourhood,
                                     _.gettext("That neighbourhood no longer exists. Please choose again."))
         else:
             await turn.end_dialogue()
@@ -103,63 +178,58 @@ async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
     await _person_menu(turn, result)
 
 
-@callback("ppl")
-async def person(turn: Turn, args: list[str]) -> None:
-    if not args or number(args[0]) is None:
-        await _expired(turn)
-        return
-    await _person_menu(turn, number(args[0]))
+@router.callback(Person, roles=COORDINATORS)
+async def person(turn: MemberTurn, data: Person) -> None:
+    await _person_menu(turn, data.member_id)
 
 
-async def _person_menu(turn: Turn, member_id: int) -> None:
+async def _person_menu(turn: MemberTurn, member_id: int) -> None:
     _ = turn.t
-    if not await turn.services.members.may_act_for(turn.member.id, member_id):
+    person = (await turn.services.members.by_id(member_id)
+              if await turn.services.members.may_act_for(turn.member.id, member_id) else None)
+    if person is None:
         await turn.answer(_.gettext("You can only act for members who have no Telegram of their own."), alert=True)
         return
-    person = await turn.services.members.by_id(member_id)
     summary = await turn.services.transfers.balance_summary(member_id)
     await turn.show(
         _.gettext("<b>{name}</b> (member number {number})", name=person.display_name, number=member_id) + "\n"
         + _.gettext("Balance: {balance}", balance=_.credits(summary.balance_minutes)),
-        keyboard([button(_.gettext("⏱ Log hours for them"), "ppl-log", member_id)],
-                 [button(_.gettext("🎟 Spend for them"), "ppl-spend", member_id)]))
+        keyboard([button(_.gettext("⏱ Log hours for them"), LogFor(member_id))],
+                 [button(_.gettext("🎟 Spend for them"), SpendFor(member_id))]))
 
 
-@callback("ppl-log")
-async def log_for(turn: Turn, args: list[str]) -> None:
-    if not args or number(args[0]) is None or not await turn.services.members.may_act_for(turn.member.id, number(args[0])):
+@router.callback(LogFor, roles=COORDINATORS)
+async def log_for(turn: MemberTurn, data: LogFor) -> None:
+    person = (await turn.services.members.by_id(data.member_id)
+              if await turn.services.members.may_act_for(turn.member.id, data.member_id) else None)
+    if person is None:
         await _expired(turn)
         return
-    person = await turn.services.members.by_id(number(args[0]))
     await turn.answer()
     await begin_log(turn, person.id, turn.t.gettext("<b>Log hours for {name}</b>\nWhat did they do?",
                                                     name=person.display_name))
 
 
-@callback("ppl-spend")
-async def spend_for(turn: Turn, args: list[str]) -> None:
+@router.callback(SpendFor, roles=COORDINATORS)
+async def spend_for(turn: MemberTurn, data: SpendFor) -> None:
     _ = turn.t
-    if not args or number(args[0]) is None or not await turn.services.members.may_act_for(turn.member.id, number(args[0])):
+    if not await turn.services.members.may_act_for(turn.member.id, data.member_id):
         await _expired(turn)
         return
-    member_id = number(args[0])
-    page = number(args[1]) or 0 if len(args) > 1 else 0
-    if page == 0 or turn.dialogue is None or turn.dialogue.flow != PEOPLE_FLOW:
-        await turn.set_dialogue(PEOPLE_FLOW, "spend", member_id=member_id, key=secrets.token_hex(8))
-    items, navigation = paged(await turn.services.spending.directory(), page, "ppl-spend", member_id)
-    rows = [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "ppl-buy", item.id)]
+    if data.page == 0 or turn.dialogue is None or turn.dialogue.flow != PEOPLE_FLOW:
+        await turn.set_dialogue(PEOPLE_FLOW, "spend", member_id=data.member_id, key=secrets.token_hex(8))
+    items, navigation, _page = paged(await turn.services.spending.directory(), data.page,
+                                     lambda page: SpendFor(data.member_id, page))
+    rows = [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", BuyFor(item.id))]
             for item in items]
     await turn.show(_.gettext("What would they like?"), keyboard(*rows, navigation))
 
 
-@callback("ppl-buy")
-async def buy_for(turn: Turn, args: list[str]) -> None:
+@router.callback(BuyFor, roles=COORDINATORS, flow=PEOPLE_FLOW, steps={"spend"})
+async def buy_for(turn: MemberTurn, data: BuyFor) -> None:
     _ = turn.t
-    pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == PEOPLE_FLOW else None
-    if pending is None or turn.dialogue.step != "spend" or not args or number(args[0]) is None:
-        await _expired(turn)
-        return
-    result = await turn.services.spending.redeem_for(turn.member.id, pending["member_id"], number(args[0]),
+    pending = turn.state.data
+    result = await turn.services.spending.redeem_for(turn.member.id, pending["member_id"], data.opportunity_id,
                                                      idempotency_key=f"spend-for:{pending['key']}")
     if isinstance(result, IssuedVoucher):
         await turn.end_dialogue()
@@ -185,129 +255,110 @@ async def buy_for(turn: Turn, args: list[str]) -> None:
 # --------------------------------------------------------------------------- crediting a whole activity
 
 
-@command("groupcredit")
-async def group_credit(turn: Turn, args: list[str]) -> None:
+@router.command("groupcredit", roles=COORDINATORS)
+async def group_credit(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
-    if await _refuse_unless_coordinator(turn):
-        return
     await turn.set_dialogue(GROUP_FLOW, "activity", key=secrets.token_hex(8))
-    rows = [[button(item.name(turn.language), "gc-act", item.id)]
-            for item in await reference.activity_types(turn.services.db)]
+    rows = [[button(item.name(turn.language), GroupActivity(item.id))]
+            for item in await turn.services.reference.activity_types()]
     await turn.reply(_.gettext("<b>Credit everyone at an activity</b>\nWhich activity?"), keyboard(*rows))
 
 
-def _in_group(turn: Turn, name: str) -> bool:
-    return turn.dialogue is not None and (turn.dialogue.flow, turn.dialogue.step) == (GROUP_FLOW, name)
-
-
-@callback("gc-act")
-async def group_activity(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "activity") or not args or number(args[0]) is None:
-        await _expired(turn)
-        return
-    names = await reference.by_id(turn.services.db)
+@router.callback(GroupActivity, roles=COORDINATORS, flow=GROUP_FLOW, steps={"activity"})
+async def group_activity(turn: MemberTurn, data: GroupActivity) -> None:
+    names = await turn.services.reference.names()
     organisations = sorted(turn.member.organisations_with(Role.COORDINATOR))
-    await turn.set_dialogue(GROUP_FLOW, "organisation", **{**turn.dialogue.data, "activity_type_id": number(args[0])})
+    await turn.set_dialogue(GROUP_FLOW, "organisation", **{**turn.state.data, "activity_type_id": data.activity_type_id})
     await turn.show(turn.t.gettext("For which organisation?"), keyboard(
-        *[[button(names.organisations[org].name(turn.language), "gc-org", org)] for org in organisations]))
+        *[[button(names.organisations[org].name(turn.language), GroupOrganisation(org))]
+          for org in organisations if org in names.organisations]))
 
 
-@callback("gc-org")
-async def group_organisation(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "organisation") or not args or number(args[0]) is None:
+@router.callback(GroupOrganisation, roles=COORDINATORS, flow=GROUP_FLOW, steps={"organisation"})
+async def group_organisation(turn: MemberTurn, data: GroupOrganisation) -> None:
+    if data.organisation_id not in turn.member.organisations_with(Role.COORDINATOR):
         await _expired(turn)
         return
-    await turn.set_dialogue(GROUP_FLOW, "date", **{**turn.dialogue.data, "organisation_id": number(args[0])})
-    await ask_past_day(turn, "gc-date")
+    await turn.set_dialogue(GROUP_FLOW, "date", **{**turn.state.data, "organisation_id": data.organisation_id})
+    await ask_past_day(turn, GroupDay)
 
 
-@callback("gc-date")
-async def group_date_button(turn: Turn, args: list[str]) -> None:
-    day = day_from_button(turn, args)
-    if not _in_group(turn, "date") or day is None:
-        await _expired(turn)
-        return
-    await _group_date(turn, day)
+@router.callback(GroupDay, roles=COORDINATORS, flow=GROUP_FLOW, steps={"date"})
+async def group_date_button(turn: MemberTurn, data: GroupDay) -> None:
+    await _group_date(turn, day_from_button(turn, data.days_ago))
 
 
-@step(GROUP_FLOW, "date")
-async def group_date_typed(turn: Turn, text: str) -> None:
+@router.step(GROUP_FLOW, "date", roles=COORDINATORS)
+async def group_date_typed(turn: MemberTurn, text: str) -> None:
     day = await read_past_day(turn, text)
     if day is not None:
         await _group_date(turn, day)
 
 
-async def _group_date(turn: Turn, day: date) -> None:
-    await turn.set_dialogue(GROUP_FLOW, "minutes", **{**turn.dialogue.data, "worked_on": day.isoformat()})
+async def _group_date(turn: MemberTurn, day: date) -> None:
+    await turn.set_dialogue(GROUP_FLOW, "minutes", **{**turn.state.data, "worked_on": day.isoformat()})
     await turn.show(turn.t.gettext("How long did each person give? For example 2, 1.5, 1:30 or 90m."))
 
 
-@step(GROUP_FLOW, "minutes")
-async def group_minutes(turn: Turn, text: str) -> None:
+@router.step(GROUP_FLOW, "minutes", roles=COORDINATORS)
+async def group_minutes(turn: MemberTurn, text: str) -> None:
     minutes = parse_duration(text)
     if isinstance(minutes, DurationError):
-        await turn.reply(duration_problem(turn, minutes))
+        await turn.reply(duration_problem(turn.t, minutes))
         return
-    await turn.set_dialogue(GROUP_FLOW, "attendees", **{**turn.dialogue.data, "minutes": minutes})
+    await turn.set_dialogue(GROUP_FLOW, "attendees", **{**turn.state.data, "minutes": minutes})
     await turn.reply(turn.t.gettext("Type the member numbers of everyone who came, separated by spaces or commas "
                                     "(for example: 12, 15, 31)."))
 
 
-@step(GROUP_FLOW, "attendees")
-async def group_attendees(turn: Turn, text: str) -> None:
+@router.step(GROUP_FLOW, "attendees", roles=COORDINATORS)
+async def group_attendees(turn: MemberTurn, text: str) -> None:
     _ = turn.t
     parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
-    if not parts or any(number(part) is None for part in parts):
+    numbers = [number(part) for part in parts]
+    if not parts or None in numbers:
         await turn.reply(_.gettext("Please type member numbers only, for example: 12, 15, 31."))
         return
-    attendees = sorted({number(part) for part in parts})
-    await turn.set_dialogue(GROUP_FLOW, "group", **{**turn.dialogue.data, "attendees": attendees})
+    attendees = sorted({value for value in numbers if value is not None})
+    await turn.set_dialogue(GROUP_FLOW, "group", **{**turn.state.data, "attendees": attendees})
     await ask_group(turn, 0)
 
 
-async def ask_group(turn: Turn, page: int) -> None:
+async def ask_group(turn: MemberTurn, page: int) -> None:
     _ = turn.t
-    groups, navigation = paged(await turn.services.members.groups(), page, "gc-pg")
-    rows = [[button(group.display_name, "gc-grp", group.id)] for group in groups]
-    rows += [navigation, [button(_.plain("No group"), "gc-grp", 0)]]
+    groups, navigation, _page = paged(await turn.services.members.groups(), page, GroupPage)
+    rows = [[button(group.display_name, CreditGroup(group.id))] for group in groups]
+    rows += [navigation, [button(_.plain("No group"), CreditGroup(0))]]
     await turn.show(_.gettext("Should a group's account be credited too (for a group that ran it)?"), keyboard(*rows))
 
 
-@callback("gc-pg")
-async def group_page(turn: Turn, args: list[str]) -> None:
-    if not _in_group(turn, "group"):
-        await _expired(turn)
-        return
-    await ask_group(turn, number(args[0]) or 0 if args else 0)
+@router.callback(GroupPage, roles=COORDINATORS, flow=GROUP_FLOW, steps={"group"})
+async def group_page(turn: MemberTurn, data: GroupPage) -> None:
+    await ask_group(turn, data.page)
 
 
-@callback("gc-grp")
-async def group_chosen(turn: Turn, args: list[str]) -> None:
+@router.callback(CreditGroup, roles=COORDINATORS, flow=GROUP_FLOW, steps={"group"})
+async def group_chosen(turn: MemberTurn, data: CreditGroup) -> None:
     _ = turn.t
-    if not _in_group(turn, "group") or not args or number(args[0]) is None:
-        await _expired(turn)
-        return
-    data = {**turn.dialogue.data, "group": number(args[0]) or None}
-    await turn.set_dialogue(GROUP_FLOW, "confirm", **data)
+    state = {**turn.state.data, "group": data.group_member_id or None}
+    await turn.set_dialogue(GROUP_FLOW, "confirm", **state)
     await turn.show(_.ngettext("Credit {duration} to each of {n} person?", "Credit {duration} to each of {n} people?",
-                               len(data["attendees"]), duration=_.duration(data["minutes"])),
-                    keyboard([button(_.gettext("Yes, credit them"), "gc-ok"), button(_.gettext("Cancel"), "gc-no")]))
+                               len(state["attendees"]), duration=_.duration(state["minutes"])),
+                    keyboard([button(_.gettext("Yes, credit them"), ConfirmGroupCredit()),
+                              button(_.gettext("Cancel"), CancelGroupCredit())]))
 
 
-@callback("gc-no")
-async def group_cancelled(turn: Turn, args: list[str]) -> None:
+@router.callback(CancelGroupCredit, roles=COORDINATORS)
+async def group_cancelled(turn: MemberTurn, data: CancelGroupCredit) -> None:
     if turn.dialogue is not None and turn.dialogue.flow == GROUP_FLOW:
         await turn.end_dialogue()
     await turn.show(turn.t.gettext("Cancelled."))
 
 
-@callback("gc-ok")
-async def group_confirmed(turn: Turn, args: list[str]) -> None:
+@router.callback(ConfirmGroupCredit, roles=COORDINATORS, flow=GROUP_FLOW, steps={"confirm"})
+async def group_confirmed(turn: MemberTurn, button_data: ConfirmGroupCredit) -> None:
     _ = turn.t
-    if not _in_group(turn, "confirm"):
-        await _expired(turn)
-        return
-    data = turn.dialogue.data
+    data = turn.state.data
     result = await turn.services.group_credit.credit_group_activity(
         turn.member.id, organisation_id=data["organisation_id"], activity_type_id=data["activity_type_id"],
         worked_on=date.fromisoformat(data["worked_on"]), minutes=data["minutes"],

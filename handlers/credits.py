@@ -3,20 +3,53 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from bot.db.models import AccountKind, TransactionKind
 from bot.i18n import N_, Translator
 from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
-from bot.services import reference
 from bot.services.transfers import StatementRow, TransferOutcome
-from handlers.base import Turn, button, callback, command, keyboard, number, paged, step
-from handlers.hours import duration_problem
-from handlers.menu import menu_item
+from handlers.base import MemberTurn
+from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
+from handlers.routing import Router
+from handlers.widgets import button, keyboard, number, paged
+from handlers.wording import duration_problem
 
 GIVE_FLOW = "give"
 
-menu_item(30, N_("💳 Balance"), "balance")
+router = Router("credits")
+router.menu_item(30, N_("💳 Balance"), "balance")
+
+
+@dataclass(frozen=True)
+class Statement(CallbackData, prefix="stmt"):
+    pass
+
+
+@dataclass(frozen=True)
+class StartGiving(CallbackData, prefix="give-start"):
+    pass
+
+
+@dataclass(frozen=True)
+class RecipientPage(CallbackData, prefix="give-pg"):
+    page: int
+
+
+@dataclass(frozen=True)
+class CancelGiving(CallbackData, prefix="give-cancel"):
+    pass
+
+
+@dataclass(frozen=True)
+class GiveToGroup(CallbackData, prefix="give-to"):
+    member_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmGiving(CallbackData, prefix="give-ok"):
+    pass
 
 
 def kind_label(t: Translator, kind: TransactionKind) -> str:
@@ -33,11 +66,11 @@ def signed(t: Translator, minutes: int) -> str:
     return ("+" if minutes > 0 else "−") + t.duration(abs(minutes))
 
 
-@command("balance")
-async def balance(turn: Turn, args: list[str]) -> None:
+@router.command("balance")
+async def balance(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     summary = await turn.services.transfers.balance_summary(turn.member.id)
-    names = await reference.by_id(turn.services.db)
+    names = await turn.services.reference.names()
     # In hours and minutes, the unit of every line below it.
     lines = [_.gettext("<b>Your balance: {duration} of time credits</b>", duration=_.duration(summary.balance_minutes))]
     if summary.pending_minutes:
@@ -54,12 +87,12 @@ async def balance(turn: Turn, args: list[str]) -> None:
                          f"{kind_label(_, movement.kind)} {signed(_, movement.amount_minutes)}{where}")
     else:
         lines.append(_.gettext("No movements yet. Every hour you give earns one time credit: send /log."))
-    await turn.reply("\n".join(lines), keyboard([button(_.gettext("Full statement (CSV)"), "stmt"),
-                                                 button(_.gettext("Give credits"), "give-start")]))
+    await turn.reply("\n".join(lines), keyboard([button(_.gettext("Full statement (CSV)"), Statement()),
+                                                 button(_.gettext("Give credits"), StartGiving())]))
 
 
-@command("statement")
-async def statement(turn: Turn, args: list[str]) -> None:
+@router.command("statement")
+async def statement(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     def counterparty(row: StatementRow) -> str:
         party = row.counterparty
@@ -82,66 +115,55 @@ async def statement(turn: Turn, args: list[str]) -> None:
                                          caption=_.gettext("Your statement of time credits."))
 
 
-@callback("stmt")
-async def statement_button(turn: Turn, args: list[str]) -> None:
+@router.callback(Statement)
+async def statement_button(turn: MemberTurn, data: Statement) -> None:
     await turn.answer()
-    await statement(turn, args)
+    await statement(turn, [])
 
 
 # --------------------------------------------------------------------------- giving
 
 
-@command("give")
-async def give(turn: Turn, args: list[str]) -> None:
-    _ = turn.t
+@router.command("give")
+async def give(turn: MemberTurn, args: list[str]) -> None:
     await turn.set_dialogue(GIVE_FLOW, "recipient", key=secrets.token_hex(8))
     await _ask_recipient(turn, 0)
 
 
-async def _ask_recipient(turn: Turn, page: int) -> None:
+async def _ask_recipient(turn: MemberTurn, page: int) -> None:
     _ = turn.t
-    groups, navigation = paged(await turn.services.members.groups(), page, "give-pg")
-    rows = [[button(group.display_name, "give-to", group.id)] for group in groups]
-    rows += [navigation, [button(_.plain("Cancel"), "give-cancel")]]
+    groups, navigation, _page = paged(await turn.services.members.groups(), page, RecipientPage)
+    rows = [[button(group.display_name, GiveToGroup(group.id))] for group in groups]
+    rows += [navigation, [button(_.plain("Cancel"), CancelGiving())]]
     await turn.show(_.gettext("<b>Give time credits</b>\nChoose a group below, or type the member number of the "
                               "person you want to give to (they can see it in /me)."), keyboard(*rows))
 
 
-@callback("give-pg")
-async def recipient_page(turn: Turn, args: list[str]) -> None:
-    if not _giving(turn, "recipient"):
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
-    await _ask_recipient(turn, number(args[0]) or 0 if args else 0)
+@router.callback(RecipientPage, flow=GIVE_FLOW, steps={"recipient"})
+async def recipient_page(turn: MemberTurn, data: RecipientPage) -> None:
+    await _ask_recipient(turn, data.page)
 
 
-@callback("give-start")
-async def give_button(turn: Turn, args: list[str]) -> None:
+@router.callback(StartGiving)
+async def give_button(turn: MemberTurn, data: StartGiving) -> None:
     await turn.answer()
-    await give(turn, args)
+    await give(turn, [])
 
 
-@callback("give-cancel")
-async def give_cancelled(turn: Turn, args: list[str]) -> None:
+@router.callback(CancelGiving)
+async def give_cancelled(turn: MemberTurn, data: CancelGiving) -> None:
     if turn.dialogue is not None and turn.dialogue.flow == GIVE_FLOW:
         await turn.end_dialogue()
     await turn.show(turn.t.gettext("Cancelled."))
 
 
-def _giving(turn: Turn, step_name: str) -> bool:
-    return turn.dialogue is not None and turn.dialogue.flow == GIVE_FLOW and turn.dialogue.step == step_name
+@router.callback(GiveToGroup, flow=GIVE_FLOW, steps={"recipient"})
+async def chose_group(turn: MemberTurn, data: GiveToGroup) -> None:
+    await _take_recipient(turn, data.member_id)
 
 
-@callback("give-to")
-async def chose_group(turn: Turn, args: list[str]) -> None:
-    if not _giving(turn, "recipient") or not args or number(args[0]) is None:
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
-    await _take_recipient(turn, number(args[0]))
-
-
-@step(GIVE_FLOW, "recipient")
-async def typed_recipient(turn: Turn, text: str) -> None:
+@router.step(GIVE_FLOW, "recipient")
+async def typed_recipient(turn: MemberTurn, text: str) -> None:
     member_id = number(text.strip().lstrip("#"))
     if member_id is None:
         await turn.reply(turn.t.gettext("Please type a member number, like 42, or choose a group."))
@@ -149,40 +171,38 @@ async def typed_recipient(turn: Turn, text: str) -> None:
     await _take_recipient(turn, member_id)
 
 
-async def _take_recipient(turn: Turn, member_id: int) -> None:
+async def _take_recipient(turn: MemberTurn, member_id: int) -> None:
     _ = turn.t
     recipient = await turn.services.members.by_id(member_id)
     if recipient is None or recipient.id == turn.member.id:
         await turn.reply(_.gettext("I can't find a member with that number.") if recipient is None
                          else _.gettext("You can't give credits to yourself."))
         return
-    await turn.set_dialogue(GIVE_FLOW, "amount", **{**turn.dialogue.data, "to": recipient.id,
+    await turn.set_dialogue(GIVE_FLOW, "amount", **{**turn.state.data, "to": recipient.id,
                                                      "to_name": recipient.display_name})
     await turn.reply(_.gettext("How much would you like to give {name}? For example 1, 0.5 or 1:30.",
                                name=recipient.display_name))
 
 
-@step(GIVE_FLOW, "amount")
-async def typed_amount(turn: Turn, text: str) -> None:
+@router.step(GIVE_FLOW, "amount")
+async def typed_amount(turn: MemberTurn, text: str) -> None:
     _ = turn.t
     minutes = parse_duration(text, max_minutes=MAX_CREDITS_MINUTES)
     if isinstance(minutes, DurationError):
         await turn.reply(_.gettext("You can give at most {amount} at once.", amount=_.credits(MAX_CREDITS_MINUTES))
-                         if minutes is DurationError.TOO_LONG else duration_problem(turn, minutes))
+                         if minutes is DurationError.TOO_LONG else duration_problem(_, minutes))
         return
-    data = {**turn.dialogue.data, "minutes": minutes}
+    data = {**turn.state.data, "minutes": minutes}
     await turn.set_dialogue(GIVE_FLOW, "confirm", **data)
     await turn.reply(_.gettext("Give {amount} to {name}?", amount=_.credits(minutes), name=data["to_name"]),
-                     keyboard([button(_.gettext("Yes, give"), "give-ok"), button(_.gettext("Cancel"), "give-cancel")]))
+                     keyboard([button(_.gettext("Yes, give"), ConfirmGiving()),
+                               button(_.gettext("Cancel"), CancelGiving())]))
 
 
-@callback("give-ok")
-async def confirmed(turn: Turn, args: list[str]) -> None:
+@router.callback(ConfirmGiving, flow=GIVE_FLOW, steps={"confirm"})
+async def confirmed(turn: MemberTurn, button_data: ConfirmGiving) -> None:
     _ = turn.t
-    if not _giving(turn, "confirm"):
-        await turn.answer(_.gettext("That button has expired."), alert=True)
-        return
-    data = turn.dialogue.data
+    data = turn.state.data
     result = await turn.services.transfers.transfer(turn.member.id, data["to"], data["minutes"],
                                                     idempotency_key=f"give:{data['key']}")
     if result.outcome is TransferOutcome.INSUFFICIENT_CREDIT:

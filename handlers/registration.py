@@ -7,48 +7,55 @@ choices so far wait in the dialogue row, so a restart mid-way loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from telegram import InlineKeyboardMarkup
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.i18n import LANGUAGES, N_, Msgid, translator
-from bot.services import reference
 from bot.services.members import NameProblem, check_display_name
-from handlers.base import Turn, button, callback, command, keyboard, number, step
+from handlers.base import Turn
+from handlers.callback_data import CallbackData
+from handlers.command_menu import refresh_command_menu
 from handlers.menu import send_main_menu
+from handlers.routing import Router
+from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
 
 FLOW = "register"
 # Marked here so the extractor sees it: bilingual() translates it into both languages.
 WELCOME = N_("Welcome to the timebank! Which language would you like to use?")
 
-# Deep-link payloads (t.me/<bot>?start=<payload>): prefix -> what opens. Other handler
-# modules add theirs (e.g. "shift" opens a shift card).
-DeepLink = Callable[[Turn, str], Awaitable[None]]
-DEEP_LINKS: dict[str, DeepLink] = {}
+router = Router("registration", expired=N_("That button has expired. Send /start to begin again."))
 
 
-def deep_link(prefix: str) -> Callable[[DeepLink], DeepLink]:
-    def register(function: DeepLink) -> DeepLink:
-        DEEP_LINKS[prefix] = function
-        return function
-    return register
+@dataclass(frozen=True)
+class RegistrationLanguage(CallbackData, prefix="reg-lang"):
+    language: Literal["cy", "en"]
+
+
+@dataclass(frozen=True)
+class Consent(CallbackData, prefix="reg-consent"):
+    answer: Literal["yes", "no"]
+
+
+@dataclass(frozen=True)
+class UseTelegramName(CallbackData, prefix="reg-name"):
+    pass
+
+
+@dataclass(frozen=True)
+class RegistrationNeighbourhood(CallbackData, prefix="reg-hood"):
+    neighbourhood_id: int  # 0: somewhere else / prefer not to say
 
 
 async def open_deep_link(turn: Turn, payload: str | None) -> bool:
+    """t.me/<bot>?start=<prefix>_<argument>: the handler a router declared for the prefix."""
     if not payload:
         return False
     prefix, _, argument = payload.partition("_")
-    target = DEEP_LINKS.get(prefix)
+    target = turn.registry.deep_links.get(prefix)
     if target is None:
         return False
     await target(turn, argument)
     return True
-
-
-def language_keyboard(suggested: str, prefix: str) -> InlineKeyboardMarkup:
-    labels = {"cy": "Cymraeg", "en": "English"}  # each language's own name, never translated
-    return keyboard([button(("✅ " if code == suggested else "") + labels[code], prefix, code)
-                     for code in LANGUAGES])
 
 
 def bilingual(turn: Turn, message: Msgid) -> str:
@@ -57,7 +64,7 @@ def bilingual(turn: Turn, message: Msgid) -> str:
     return "\n\n".join(translator(code, tz).gettext(message) for code in LANGUAGES)
 
 
-@command("start", needs_member=False)
+@router.command("start", member=False)
 async def start(turn: Turn, args: list[str]) -> None:
     payload = args[0] if args else None
     if turn.member is not None:
@@ -67,17 +74,13 @@ async def start(turn: Turn, args: list[str]) -> None:
         return
     await turn.set_dialogue(FLOW, "language", payload=payload, language=turn.language)
     await turn.reply(bilingual(turn, WELCOME),
-                     language_keyboard(turn.language, "reg-lang"))
+                     language_keyboard(turn.language, RegistrationLanguage))
 
 
-@callback("reg-lang", needs_member=False)
-async def chose_language(turn: Turn, args: list[str]) -> None:
-    if not _in_step(turn, "language") or not args or args[0] not in LANGUAGES:
-        await _stale(turn)
-        return
-    language = args[0]
-    turn.speak(language)
-    await turn.set_dialogue(FLOW, "consent", **{**turn.dialogue.data, "language": language})
+@router.callback(RegistrationLanguage, member=False, flow=FLOW, steps={"language"})
+async def chose_language(turn: Turn, data: RegistrationLanguage) -> None:
+    turn.speak(data.language)
+    await turn.set_dialogue(FLOW, "consent", **{**turn.state.data, "language": data.language})
     _ = turn.t
     await turn.show(
         _.gettext("<b>Your privacy</b>\n\n"
@@ -88,37 +91,31 @@ async def chose_language(turn: Turn, args: list[str]) -> None:
                   "else sees your name.\n\n"
                   "You can download everything we hold with /export and erase it with /forget at any "
                   "time.\n\nDo you agree?"),
-        keyboard([button(_.gettext("I agree"), "reg-consent", "yes"),
-                  button(_.gettext("No thanks"), "reg-consent", "no")]))
+        keyboard([button(_.gettext("I agree"), Consent("yes")),
+                  button(_.gettext("No thanks"), Consent("no"))]))
 
 
-@callback("reg-consent", needs_member=False)
-async def consented(turn: Turn, args: list[str]) -> None:
-    if not _in_step(turn, "consent"):
-        await _stale(turn)
-        return
+@router.callback(Consent, member=False, flow=FLOW, steps={"consent"})
+async def consented(turn: Turn, data: Consent) -> None:
     _ = turn.t
-    if args != ["yes"]:
+    if data.answer != "yes":
         await turn.end_dialogue()
         await turn.show(_.gettext("No problem: we have not stored anything about you. "
                                   "If you change your mind, send /start."))
         return
-    await turn.set_dialogue(FLOW, "name", **turn.dialogue.data)
+    await turn.set_dialogue(FLOW, "name", **turn.state.data)
     suggestion = check_display_name(turn.user.first_name or "")
-    buttons = keyboard([button(_.plain("Use “{name}”", name=suggestion), "reg-name")]
+    buttons = keyboard([button(_.plain("Use “{name}”", name=suggestion), UseTelegramName())]
                        if isinstance(suggestion, str) and len(suggestion) <= 30 else [])
     await turn.show(_.gettext("Thank you. What should we call you? Type your name."), buttons)
 
 
-@callback("reg-name", needs_member=False)
-async def use_telegram_name(turn: Turn, args: list[str]) -> None:
-    if not _in_step(turn, "name"):
-        await _stale(turn)
-        return
+@router.callback(UseTelegramName, member=False, flow=FLOW, steps={"name"})
+async def use_telegram_name(turn: Turn, data: UseTelegramName) -> None:
     await _take_name(turn, turn.user.first_name or "")
 
 
-@step(FLOW, "name")
+@router.step(FLOW, "name", member=False)
 async def typed_name(turn: Turn, text: str) -> None:
     await _take_name(turn, text)
 
@@ -132,45 +129,24 @@ async def _take_name(turn: Turn, raw: str) -> None:
     if name is NameProblem.TOO_LONG:
         await turn.reply(_.gettext("That name is a little long: please use 64 characters or fewer."))
         return
-    await turn.set_dialogue(FLOW, "neighbourhood", **{**turn.dialogue.data, "name": name})
-    await ask_neighbourhood(turn, "reg-hood",
+    await turn.set_dialogue(FLOW, "neighbourhood", **{**turn.state.data, "name": name})
+    await ask_neighbourhood(turn, RegistrationNeighbourhood,
                             _.gettext("Thanks, {name}. Which neighbourhood do you live in?", name=name))
 
 
-async def ask_neighbourhood(turn: Turn, prefix: str, question: str) -> None:
-    _ = turn.t
-    rows = [[button(item.name(turn.language), prefix, item.id)]
-            for item in await reference.neighbourhoods(turn.services.db)]
-    rows.append([button(_.gettext("Somewhere else / prefer not to say"), prefix, "none")])
-    await turn.show(question, keyboard(*rows))
-
-
-@callback("reg-hood", needs_member=False)
-async def chose_neighbourhood(turn: Turn, args: list[str]) -> None:
-    if not _in_step(turn, "neighbourhood") or not args:
-        await _stale(turn)
-        return
-    neighbourhood_id = number(args[0]) if number(args[0]) is not None else None
-    data = turn.dialogue.data
+@router.callback(RegistrationNeighbourhood, member=False, flow=FLOW, steps={"neighbourhood"})
+async def chose_neighbourhood(turn: Turn, button_data: RegistrationNeighbourhood) -> None:
+    data = turn.state.data
     member = await turn.services.members.register(
-        turn.user.id, language=data["language"], display_name=data["name"], neighbourhood_id=neighbourhood_id)
+        turn.user.id, language=data["language"], display_name=data["name"],
+        neighbourhood_id=button_data.neighbourhood_id or None)
     await turn.end_dialogue()
-    turn.member = member
+    turn.become_member(member)
     _ = turn.t
     await turn.show(_.gettext("You're registered, {name}! Welcome to the timebank.", name=member.display_name))
     turn.edit_in_place = False  # what follows comes as new messages below the welcome
-    from handlers.account import refresh_command_menu  # account imports this module
-
     await refresh_command_menu(turn.context.bot, turn.chat_id, member, turn.t)
     if not await open_deep_link(turn, data.get("payload")):
         await send_main_menu(turn, _.gettext("Here is what you can do. Every hour you give earns one time "
                                              "credit to spend at leisure centres, pools and community "
                                              "activities."))
-
-
-def _in_step(turn: Turn, name: str) -> bool:
-    return turn.dialogue is not None and turn.dialogue.flow == FLOW and turn.dialogue.step == name
-
-
-async def _stale(turn: Turn) -> None:
-    await turn.answer(turn.t.gettext("That button has expired. Send /start to begin again."), alert=True)

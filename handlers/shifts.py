@@ -11,35 +11,44 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton
 
-from bot.db.models import SignupStatus
+from bot.db.models import ShiftStatus, SignupStatus
 from bot.i18n import N_, Safe, Translator
-from bot.services import reference
 from bot.services.shift_rules import week_range
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_queries import ShiftCard, ShiftListItem
 from bot.services.shift_rules import SignupOutcome
-from handlers.base import Turn, button, callback, command, keyboard, number, paged
-from handlers.hours import entry_words
-from handlers.menu import menu_item
+from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
-from handlers.registration import deep_link
+from handlers.routing import Router
+from handlers.shift_buttons import (
+    Attendance,
+    CancelShift,
+    DeclinePlace,
+    EditShift,
+    JoinWaitlist,
+    Leave,
+    MyCalendar,
+    MyShiftsPage,
+    OpenShift,
+    ShiftCalendar,
+    ShiftFilter,
+    ShiftList,
+    SignUp,
+    When,
+)
+from handlers.widgets import button, keyboard, number, paged
+from handlers.wording import entry_words, time_span
 
-menu_item(10, N_("🗓 Find a shift"), "shifts")
-menu_item(15, N_("📋 My shifts"), "myshifts")
-
-WHEN = ("all", "week", "next")
+router = Router("shifts")
+router.menu_item(10, N_("🗓 Find a shift"), "shifts")
+router.menu_item(15, N_("📋 My shifts"), "myshifts")
 
 
 # --------------------------------------------------------------------------- words
 
 
-def when_label(t: Translator, when: str) -> str:
-    return {"all": t.gettext("Any time"), "week": t.gettext("This week"), "next": t.gettext("Next week")}[when]
-
-
-def time_span(t: Translator, starts_at, ends_at) -> str:  # noqa: ANN001 - aware datetimes
-    return t.gettext("{day}, {start}–{end}", day=t.date(t.local_date(starts_at), "EEE d MMM"),
-                     start=t.time(starts_at), end=t.time(ends_at))
+def when_label(t: Translator, when: When) -> str:
+    return {When.ALL: t.gettext("Any time"), When.WEEK: t.gettext("This week"), When.NEXT: t.gettext("Next week")}[when]
 
 
 def places(t: Translator, free: int, waitlist: int) -> str:
@@ -78,7 +87,7 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
         SignupStatus.WAITLISTED: t.gettext("⏳ You're number {position} on the waiting list.",
                                            position=card.my_waitlist_position or 0),
     }.get(card.my_status)
-    if card.status.value == "cancelled":
+    if card.status is ShiftStatus.CANCELLED:
         status = t.gettext("❌ This shift has been cancelled.")
     if status:
         lines.extend(["", status])
@@ -91,34 +100,36 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
 # --------------------------------------------------------------------------- finding
 
 
-@command("shifts")
-async def find_shifts(turn: Turn, args: list[str]) -> None:
-    await show_list(turn, 0, 0, "all", 0)
+@router.command("shifts")
+async def find_shifts(turn: MemberTurn, args: list[str]) -> None:
+    await show_list(turn, ShiftList())
 
 
-async def show_list(turn: Turn, activity_id: int, neighbourhood_id: int, when: str, page: int) -> None:
+async def show_list(turn: MemberTurn, shown: ShiftList) -> None:
     _ = turn.t
     today = turn.services.hours.today()
-    date_from, date_to = week_range(today, when)
+    date_from, date_to = week_range(today, shown.when)
+    activity_id, neighbourhood_id, when, page = shown.activity_id, shown.neighbourhood_id, shown.when, shown.page
     result = await turn.services.shifts.list_upcoming(
         member_id=turn.member.id, activity_type_id=activity_id or None, neighbourhood_id=neighbourhood_id or None,
         date_from=date_from, date_to=date_to, page=page)
-    names = await reference.by_id(turn.services.db)
+    names = await turn.services.reference.names()
     activity = names.activity_types.get(activity_id)
     hood = names.neighbourhoods.get(neighbourhood_id)
     filters = [
         button("🔎 " + (activity.name(turn.language) if activity else _.gettext("Any activity")),
-               "sh-f", "act", neighbourhood_id, when),
-        button("📍 " + (hood.name(turn.language) if hood else _.gettext("Anywhere")), "sh-f", "hood", activity_id, when),
-        button("🗓 " + when_label(_, when), "sh-f", "when", activity_id, neighbourhood_id),
+               ShiftFilter("act", activity_id, neighbourhood_id, when)),
+        button("📍 " + (hood.name(turn.language) if hood else _.gettext("Anywhere")),
+               ShiftFilter("hood", activity_id, neighbourhood_id, when)),
+        button("🗓 " + when_label(_, when), ShiftFilter("when", activity_id, neighbourhood_id, when)),
     ]
     rows: list[list[InlineKeyboardButton]] = [filters]
-    rows += [[button(list_label(_, item), "sh-c", item.shift_id)] for item in result.items]
+    rows += [[button(list_label(_, item), OpenShift(item.shift_id))] for item in result.items]
     paging = []
     if page > 0:
-        paging.append(button(_.gettext("◀ Earlier"), "sh-l", activity_id, neighbourhood_id, when, page - 1))
+        paging.append(button(_.gettext("◀ Earlier"), ShiftList(activity_id, neighbourhood_id, when, page - 1)))
     if result.has_next:
-        paging.append(button(_.gettext("Later ▶"), "sh-l", activity_id, neighbourhood_id, when, page + 1))
+        paging.append(button(_.gettext("Later ▶"), ShiftList(activity_id, neighbourhood_id, when, page + 1)))
     rows.append(paging)
     if result.total:
         pages = (result.total + result.page_size - 1) // result.page_size
@@ -129,78 +140,68 @@ async def show_list(turn: Turn, activity_id: int, neighbourhood_id: int, when: s
     await turn.show(text, keyboard(*rows))
 
 
-def _ints(args: list[str], count: int) -> list[int] | None:
-    if len(args) < count or not all(number(part) is not None for part in args[:count]):
-        return None
-    return [number(part) for part in args[:count]]
+@router.callback(ShiftList)
+async def list_page(turn: MemberTurn, data: ShiftList) -> None:
+    await show_list(turn, data)
 
 
-@callback("sh-l")
-async def list_page(turn: Turn, args: list[str]) -> None:
-    if len(args) != 4 or args[2] not in WHEN or not all(number(args[i]) is not None for i in (0, 1, 3)):
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
-    await show_list(turn, number(args[0]), number(args[1]), args[2], number(args[3]))
-
-
-@callback("sh-f")
-async def choose_filter(turn: Turn, args: list[str]) -> None:
+@router.callback(ShiftFilter)
+async def choose_filter(turn: MemberTurn, data: ShiftFilter) -> None:
     """Offers the choices for one filter, keeping the other two."""
     _ = turn.t
-    if len(args) != 3 or args[0] not in ("act", "hood", "when"):
-        await turn.answer(_.gettext("That button has expired."), alert=True)
-        return
-    kind, first, second = args
+    reference = turn.services.reference
     rows: list[list[InlineKeyboardButton]] = []
-    if kind == "act":  # first = neighbourhood, second = when
-        rows.append([button(_.gettext("Any activity"), "sh-l", 0, first, second, 0)])
-        rows += [[button(item.name(turn.language), "sh-l", item.id, first, second, 0)]
-                 for item in await reference.activity_types(turn.services.db)]
-    elif kind == "hood":  # first = activity, second = when
-        rows.append([button(_.gettext("Anywhere"), "sh-l", first, 0, second, 0)])
-        rows += [[button(item.name(turn.language), "sh-l", first, item.id, second, 0)]
-                 for item in await reference.neighbourhoods(turn.services.db)]
-    else:  # first = activity, second = neighbourhood
-        rows += [[button(when_label(_, when), "sh-l", first, second, when, 0)] for when in WHEN]
+    if data.kind == "act":
+        rows.append([button(_.gettext("Any activity"), ShiftList(0, data.neighbourhood_id, data.when))])
+        rows += [[button(item.name(turn.language), ShiftList(item.id, data.neighbourhood_id, data.when))]
+                 for item in await reference.activity_types()]
+    elif data.kind == "hood":
+        rows.append([button(_.gettext("Anywhere"), ShiftList(data.activity_id, 0, data.when))])
+        rows += [[button(item.name(turn.language), ShiftList(data.activity_id, item.id, data.when))]
+                 for item in await reference.neighbourhoods()]
+    else:
+        rows += [[button(when_label(_, when), ShiftList(data.activity_id, data.neighbourhood_id, when))]
+                 for when in When]
     await turn.show(_.gettext("Show shifts for:"), keyboard(*rows))
 
 
 # --------------------------------------------------------------------------- one shift
 
 
-async def show_card(turn: Turn, shift_id: int, notice: str | None = None) -> None:
+async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None) -> None:
     _ = turn.t
     card = await turn.services.shifts.shift_card(shift_id, member_id=turn.member.id)
     if card is None:
         await turn.show(_.gettext("That shift no longer exists."))
         return
     rows: list[list[InlineKeyboardButton]] = []
-    open_for_signup = card.status.value == "open" and not card.has_started
+    is_open = card.status is ShiftStatus.OPEN
+    open_for_signup = is_open and not card.has_started
     if open_for_signup and card.my_status is None:
-        rows.append([button(_.gettext("Sign up"), "sh-s", shift_id) if card.free_places > 0
-                     else button(_.gettext("Join the waiting list"), "sh-w", shift_id)])
+        rows.append([button(_.gettext("Sign up"), SignUp(shift_id)) if card.free_places > 0
+                     else button(_.gettext("Join the waiting list"), JoinWaitlist(shift_id))])
     elif open_for_signup and card.my_status is SignupStatus.BOOKED:
-        rows.append([button(_.gettext("Cancel my place"), "sh-x", shift_id)])
+        rows.append([button(_.gettext("Cancel my place"), Leave(shift_id))])
     elif open_for_signup and card.my_status is SignupStatus.WAITLISTED:
-        rows.append([button(_.gettext("Leave the waiting list"), "sh-x", shift_id)])
-    rows.append([button(_.gettext("📅 Add to calendar"), "sh-ics", shift_id)])
+        rows.append([button(_.gettext("Leave the waiting list"), Leave(shift_id))])
+    rows.append([button(_.gettext("📅 Add to calendar"), ShiftCalendar(shift_id))])
     if card.viewer_is_coordinator:
         coordinator_row = []
-        if card.has_started and card.status.value == "open":
-            coordinator_row.append(button(_.gettext("Attendance"), "att", shift_id))
-        elif card.status.value == "open":
-            coordinator_row.append(button(_.gettext("Edit"), "shc-edit", shift_id))
-            coordinator_row.append(button(_.gettext("Cancel shift"), "shc-cancel", shift_id))
+        if card.has_started and is_open:
+            coordinator_row.append(button(_.gettext("Attendance"), Attendance(shift_id)))
+        elif is_open:
+            coordinator_row.append(button(_.gettext("Edit"), EditShift(shift_id)))
+            coordinator_row.append(button(_.gettext("Cancel shift"), CancelShift(shift_id)))
         rows.append(coordinator_row)
-    rows.append([button(_.gettext("◀ All shifts"), "sh-l", 0, 0, "all", 0)])
+    rows.append([button(_.gettext("◀ All shifts"), ShiftList())])
     text = card_text(_, card, turn.context.application.bot_data.get("bot_username"))
     if notice:
         text = Safe(notice + "\n\n" + text)
     await turn.show(text, keyboard(*rows))
 
 
-@deep_link("shift")
-async def open_shift_link(turn: Turn, argument: str) -> None:
+@router.deep_link("shift")
+async def open_shift_link(turn: MemberTurn, argument: str) -> None:
     shift_id = number(argument)
     if shift_id is None:
         await turn.reply(turn.t.gettext("That shift no longer exists."))
@@ -208,13 +209,9 @@ async def open_shift_link(turn: Turn, argument: str) -> None:
     await show_card(turn, shift_id)
 
 
-@callback("sh-c")
-async def card(turn: Turn, args: list[str]) -> None:
-    ids = _ints(args, 1)
-    if ids is None:
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
-    await show_card(turn, ids[0])
+@router.callback(OpenShift)
+async def card(turn: MemberTurn, data: OpenShift) -> None:
+    await show_card(turn, data.shift_id)
 
 
 def signup_text(t: Translator, outcome: SignupOutcome) -> str:
@@ -235,38 +232,30 @@ def signup_text(t: Translator, outcome: SignupOutcome) -> str:
     }[outcome]
 
 
-@callback("sh-s")
-async def sign_up(turn: Turn, args: list[str]) -> None:
-    await _book(turn, args, waitlist=False)
+@router.callback(SignUp)
+async def sign_up(turn: MemberTurn, data: SignUp) -> None:
+    await _book(turn, data.shift_id, waitlist=False)
 
 
-@callback("sh-w")
-async def join_waitlist(turn: Turn, args: list[str]) -> None:
-    await _book(turn, args, waitlist=True)
+@router.callback(JoinWaitlist)
+async def join_waitlist(turn: MemberTurn, data: JoinWaitlist) -> None:
+    await _book(turn, data.shift_id, waitlist=True)
 
 
-async def _book(turn: Turn, args: list[str], *, waitlist: bool) -> None:
-    ids = _ints(args, 1)
-    if ids is None:
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
+async def _book(turn: MemberTurn, shift_id: int, *, waitlist: bool) -> None:
     shifts = turn.services.shifts
-    outcome = await (shifts.join_waitlist if waitlist else shifts.sign_up)(turn.member.id, ids[0])
+    outcome = await (shifts.join_waitlist if waitlist else shifts.sign_up)(turn.member.id, shift_id)
     if outcome in (SignupOutcome.BOOKED, SignupOutcome.WAITLISTED, SignupOutcome.FULL):
         await turn.answer()
-        await show_card(turn, ids[0], notice=signup_text(turn.t, outcome))
+        await show_card(turn, shift_id, notice=signup_text(turn.t, outcome))
     else:
         await turn.answer(signup_text(turn.t, outcome), alert=True)
 
 
-@callback("sh-x")
-async def leave(turn: Turn, args: list[str]) -> None:
+@router.callback(Leave)
+async def leave(turn: MemberTurn, data: Leave) -> None:
     _ = turn.t
-    ids = _ints(args, 1)
-    if ids is None:
-        await turn.answer(_.gettext("That button has expired."), alert=True)
-        return
-    outcome = await turn.services.shifts.leave(turn.member.id, ids[0])
+    outcome = await turn.services.shifts.leave(turn.member.id, data.shift_id)
     text = {
         LeaveOutcome.CANCELLED: _.gettext("Your place is cancelled. Thank you for letting us know."),
         LeaveOutcome.CANCELLED_LATE: _.gettext("Your place is cancelled. As it is close to the start, "
@@ -279,16 +268,15 @@ async def leave(turn: Turn, args: list[str]) -> None:
     }[outcome]
     if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
         await turn.answer()
-        await show_card(turn, ids[0], notice=text)
+        await show_card(turn, data.shift_id, notice=text)
     else:
         await turn.answer(text, alert=True)
 
 
-@callback("sh-d")
-async def decline(turn: Turn, args: list[str]) -> None:
+@router.callback(DeclinePlace)
+async def decline(turn: MemberTurn, data: DeclinePlace) -> None:
     _ = turn.t
-    ids = _ints(args, 1)
-    outcome = await turn.services.shifts.decline_promotion(turn.member.id, ids[0]) if ids else DeclineOutcome.NOT_FOUND
+    outcome = await turn.services.shifts.decline_promotion(turn.member.id, data.shift_id)
     if outcome is DeclineOutcome.DECLINED:
         await turn.show(_.gettext("No problem: we've offered your place to the next person waiting."))
     elif outcome is DeclineOutcome.SIGNUP_CLOSED:
@@ -297,19 +285,20 @@ async def decline(turn: Turn, args: list[str]) -> None:
         await turn.answer(_.gettext("You don't hold a place from the waiting list on this shift."), alert=True)
 
 
-@callback("sh-ics")
-async def calendar_file(turn: Turn, args: list[str]) -> None:
-    ids = _ints(args, 1)
-    body = await turn.services.calendar.shift_ics(ids[0], language=turn.language, url=_link(turn, ids[0])) if ids else None
+@router.callback(ShiftCalendar)
+async def calendar_file(turn: MemberTurn, data: ShiftCalendar) -> None:
+    body = await turn.services.calendar.shift_ics(data.shift_id, language=turn.language,
+                                                  url=_link(turn, data.shift_id))
     if body is None:
         await turn.answer(turn.t.gettext("That shift no longer exists."), alert=True)
         return
     await turn.answer()
-    await turn.context.bot.send_document(turn.chat_id, document=body, filename=turn.t.plain("shift-{id}.ics", id=ids[0]),
+    await turn.context.bot.send_document(turn.chat_id, document=body,
+                                         filename=turn.t.plain("shift-{id}.ics", id=data.shift_id),
                                          caption=turn.t.gettext("Open this to add the shift to your calendar."))
 
 
-def _link(turn: Turn, shift_id: int) -> str | None:
+def _link(turn: MemberTurn, shift_id: int) -> str | None:
     username = turn.context.application.bot_data.get("bot_username")
     return f"https://t.me/{username}?start=shift_{shift_id}" if username else None
 
@@ -317,36 +306,36 @@ def _link(turn: Turn, shift_id: int) -> str | None:
 # --------------------------------------------------------------------------- mine
 
 
-@command("myshifts")
-async def my_shifts(turn: Turn, args: list[str]) -> None:
+@router.command("myshifts")
+async def my_shifts(turn: MemberTurn, args: list[str]) -> None:
     await show_my_shifts(turn, 0)
 
 
-@callback("my-pg")
-async def my_shifts_page(turn: Turn, args: list[str]) -> None:
-    await show_my_shifts(turn, number(args[0]) or 0 if args else 0)
+@router.callback(MyShiftsPage)
+async def my_shifts_page(turn: MemberTurn, data: MyShiftsPage) -> None:
+    await show_my_shifts(turn, data.page)
 
 
-async def show_my_shifts(turn: Turn, page: int) -> None:
+async def show_my_shifts(turn: MemberTurn, page: int) -> None:
     _ = turn.t
     mine = await turn.services.shifts.my_shifts(turn.member.id)
     if not mine:
         await turn.show(_.gettext("You have no shifts booked. Send /shifts to find one."))
         return
-    items, navigation = paged(list(mine), page, "my-pg")
+    items, navigation, _page = paged(mine, page, MyShiftsPage)
     rows = []
     for item in items:
         status = ("✅ " if item.status is SignupStatus.BOOKED
                   else "⏳ " + _.plain("(waiting list no. {position}) ", position=item.waitlist_position or 0))
         rows.append([button(f"{status}{_.date(_.local_date(item.starts_at), 'EEE d MMM')} {_.time(item.starts_at)} · "
-                            f"{item.activity.name(turn.language)}", "sh-c", item.shift_id)])
-    rows += [navigation, [button(_.plain("📅 All my shifts in my calendar"), "my-ics")]]
+                            f"{item.activity.name(turn.language)}", OpenShift(item.shift_id))])
+    rows += [navigation, [button(_.plain("📅 All my shifts in my calendar"), MyCalendar())]]
     await turn.show(_.ngettext("<b>Your {n} upcoming shift</b>", "<b>Your {n} upcoming shifts</b>", len(mine)),
                     keyboard(*rows))
 
 
-@callback("my-ics")
-async def my_calendar(turn: Turn, args: list[str]) -> None:
+@router.callback(MyCalendar)
+async def my_calendar(turn: MemberTurn, data: MyCalendar) -> None:
     body = await turn.services.calendar.member_shifts_ics(turn.member.id, language=turn.language,
                                                           url_for=lambda shift_id: _link(turn, shift_id) or "")
     await turn.answer()
@@ -364,14 +353,14 @@ def shift_words(t: Translator, card: ShiftCard) -> dict[str, str]:
 
 
 def see_button(t: Translator, card: ShiftCard) -> InlineKeyboardButton:
-    return button(t.gettext("See the shift"), "sh-c", card.shift_id)
+    return button(t.gettext("See the shift"), OpenShift(card.shift_id))
 
 
 @renders("shift_reminder")
 async def render_reminder(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     # Only while the booking still stands: they may have cancelled since it was queued.
-    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
+    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
                               **shift_words(t, card)), keyboard([see_button(t, card)]))
@@ -381,12 +370,12 @@ async def render_reminder(services, t, payload, member_id) -> Rendered | None:  
 async def render_promoted(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
     # Only while the place is still theirs: they may have declined or left since.
-    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
+    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
                               "If you can't make it now, please decline so the next person can go.",
                               **shift_words(t, card)),
-                    keyboard([see_button(t, card), button(t.gettext("I can't make it"), "sh-d", card.shift_id)]))
+                    keyboard([see_button(t, card), button(t.gettext("I can't make it"), DeclinePlace(card.shift_id))]))
 
 
 @renders("shift_cancelled")
@@ -401,11 +390,11 @@ async def render_cancelled(services, t, payload, member_id) -> Rendered | None: 
 @renders("shift_changed")
 async def render_changed(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
     card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
-    if card is None or card.status.value != "open" or card.my_status is not SignupStatus.BOOKED:
+    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
                               **shift_words(t, card)),
-                    keyboard([see_button(t, card), button(t.gettext("Cancel my place"), "sh-x", card.shift_id)]))
+                    keyboard([see_button(t, card), button(t.gettext("Cancel my place"), Leave(card.shift_id))]))
 
 
 @renders("late_cancellation")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.db.models import Role, SpendKind, VoucherStatus
 from bot.i18n import N_, Translator
@@ -14,47 +16,73 @@ from bot.services.spending import (
     RedemptionOutcome,
     format_code,
 )
-from handlers.base import Turn, button, callback, command, keyboard, number, paged
-from handlers.menu import menu_item
+from handlers.base import MemberTurn
+from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
+from handlers.routing import Router
+from handlers.widgets import button, keyboard, paged
 
 FLOW = "spend"
 
-menu_item(40, N_("🎟 Spend credits"), "spend")
-menu_item(70, N_("🎫 Redeem a voucher"), "redeem", Role.PARTNER)
+router = Router("spending")
+router.menu_item(40, N_("🎟 Spend credits"), "spend")
+router.menu_item(70, N_("🎫 Redeem a voucher"), "redeem")
+
+Kind = Literal["all", "community", "corporate"]
+
+
+@dataclass(frozen=True)
+class Directory(CallbackData, prefix="spend-list"):
+    kind: Kind = "all"
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class SeeOpportunity(CallbackData, prefix="spend-see"):
+    opportunity_id: int
+
+
+@dataclass(frozen=True)
+class GetVoucher(CallbackData, prefix="spend-buy"):
+    opportunity_id: int
+
+
+@dataclass(frozen=True)
+class CancelVoucher(CallbackData, prefix="vch-cancel"):
+    code: str
 
 
 def kind_name(t: Translator, kind: SpendKind) -> str:
     return t.gettext("leisure and council") if kind is SpendKind.CORPORATE else t.gettext("community")
 
 
-KINDS = {"all": None, "community": SpendKind.COMMUNITY, "corporate": SpendKind.CORPORATE}
+KINDS: dict[Kind, SpendKind | None] = {"all": None, "community": SpendKind.COMMUNITY,
+                                       "corporate": SpendKind.CORPORATE}
 
 
-@command("spend")
-async def spend(turn: Turn, args: list[str]) -> None:
+@router.command("spend")
+async def spend(turn: MemberTurn, args: list[str]) -> None:
     await _directory(turn, "all", 0)
 
 
-async def _directory(turn: Turn, kind: str, page: int) -> None:
+async def _directory(turn: MemberTurn, kind: Kind, page: int) -> None:
     _ = turn.t
     opportunities = await turn.services.spending.directory(kind=KINDS[kind])
-    labels = {"all": _.plain("All"), "community": _.plain("Community"), "corporate": _.plain("Leisure")}
-    filters = [button(("• " if key == kind else "") + label, "spend-list", key, 0) for key, label in labels.items()]
-    items, navigation = paged(opportunities, page, "spend-list", kind)
-    rows = [filters] + [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}", "spend-see", item.id)]
+    labels: dict[Kind, str] = {"all": _.plain("All"), "community": _.plain("Community"),
+                               "corporate": _.plain("Leisure")}
+    filters = [button(("• " if key == kind else "") + label, Directory(key)) for key, label in labels.items()]
+    items, navigation, _page = paged(opportunities, page, lambda number: Directory(kind, number))
+    rows = [filters] + [[button(f"{item.name(turn.language)} – {_.credits(item.cost_minutes)}",
+                                SeeOpportunity(item.id))]
                         for item in items] + [navigation]
     text = (_.gettext("<b>Spend your time credits</b>\nChoose something to see more.") if opportunities
             else _.gettext("There is nothing to spend credits on here yet."))
     await turn.show(text, keyboard(*rows))
 
 
-@callback("spend-list")
-async def filtered(turn: Turn, args: list[str]) -> None:
-    if not args or args[0] not in KINDS:
-        await turn.answer(turn.t.gettext("That button has expired."), alert=True)
-        return
-    await _directory(turn, args[0], number(args[1]) or 0 if len(args) > 1 else 0)
+@router.callback(Directory)
+async def filtered(turn: MemberTurn, data: Directory) -> None:
+    await _directory(turn, data.kind, data.page)
 
 
 def card(t: Translator, item: Opportunity) -> str:
@@ -71,25 +99,25 @@ def card(t: Translator, item: Opportunity) -> str:
     return "\n".join(lines)
 
 
-@callback("spend-see")
-async def see(turn: Turn, args: list[str]) -> None:
+@router.callback(SeeOpportunity)
+async def see(turn: MemberTurn, data: SeeOpportunity) -> None:
     _ = turn.t
-    item = await turn.services.spending.opportunity(number(args[0])) if args and number(args[0]) is not None else None
+    item = await turn.services.spending.opportunity(data.opportunity_id)
     if item is None or not item.on_offer:
         await turn.answer(_.gettext("That is no longer on offer."), alert=True)
         return
     # The key is made here, so pressing "Get a voucher" twice issues one voucher.
     await turn.set_dialogue(FLOW, "confirm", opportunity_id=item.id, key=secrets.token_hex(8))
     await turn.show(card(_, item), keyboard(
-        [button(_.gettext("Get a voucher for {cost}", cost=_.credits(item.cost_minutes)), "spend-buy", item.id)],
-        [button(_.plain("Back"), "spend-list", "all", 0)]))
+        [button(_.gettext("Get a voucher for {cost}", cost=_.credits(item.cost_minutes)), GetVoucher(item.id))],
+        [button(_.plain("Back"), Directory())]))
 
 
-@callback("spend-buy")
-async def buy(turn: Turn, args: list[str]) -> None:
+@router.callback(GetVoucher, flow=FLOW, steps={"confirm"})
+async def buy(turn: MemberTurn, data: GetVoucher) -> None:
     _ = turn.t
-    pending = turn.dialogue.data if turn.dialogue and turn.dialogue.flow == FLOW else None
-    if pending is None or args != [str(pending["opportunity_id"])]:
+    pending = turn.state.data
+    if data.opportunity_id != pending["opportunity_id"]:  # a button of another card than the one open
         await turn.answer(_.gettext("That button has expired."), alert=True)
         return
     result = await turn.services.spending.redeem(turn.member.id, pending["opportunity_id"],
@@ -117,8 +145,8 @@ async def buy(turn: Turn, args: list[str]) -> None:
     await turn.context.bot.send_photo(turn.chat_id, photo=result.qr_png, caption=format_code(result.code))
 
 
-@command("vouchers")
-async def vouchers(turn: Turn, args: list[str]) -> None:
+@router.command("vouchers")
+async def vouchers(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     mine = [v for v in await turn.services.spending.my_vouchers(turn.member.id, include_closed=False)]
     if not mine:
@@ -130,14 +158,14 @@ async def vouchers(turn: Turn, args: list[str]) -> None:
         await turn.reply(
             _.gettext("<code>{code}</code> – {name}, valid until {date}", code=format_code(voucher.code),
                       name=voucher.opportunity.name(turn.language), date=_.date(_.local_date(voucher.expires_at))),
-            keyboard([button(_.gettext("Cancel and refund"), "vch-cancel", voucher.code)])
+            keyboard([button(_.gettext("Cancel and refund"), CancelVoucher(voucher.code))])
             if voucher.status is VoucherStatus.ISSUED else None)
 
 
-@callback("vch-cancel")
-async def cancel_voucher(turn: Turn, args: list[str]) -> None:
+@router.callback(CancelVoucher)
+async def cancel_voucher(turn: MemberTurn, data: CancelVoucher) -> None:
     _ = turn.t
-    result = await turn.services.spending.cancel_voucher(turn.member.id, args[0] if args else "")
+    result = await turn.services.spending.cancel_voucher(turn.member.id, data.code)
     text = {
         CancelOutcome.CANCELLED: _.gettext("Cancelled; {amount} refunded.", amount=_.credits(result.refunded_minutes or 0)),
         CancelOutcome.ALREADY_REDEEMED: _.gettext("That voucher has already been used."),
@@ -148,8 +176,9 @@ async def cancel_voucher(turn: Turn, args: list[str]) -> None:
     await turn.show(text)
 
 
-@command("redeem")
-async def redeem(turn: Turn, args: list[str]) -> None:
+# The role first, so someone who is not partner staff learns nothing about a code.
+@router.command("redeem", roles={Role.PARTNER})
+async def redeem(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     if not args:
         await turn.reply(_.gettext("Type the code after the command, for example: /redeem ABCD-EFGH"))

@@ -8,6 +8,7 @@ summary reports as a share of hours. Staff of a TSO (or an admin) set them; nobo
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -44,10 +45,13 @@ class ActivityFlags:
 
 
 class ActivityTypeService:
-    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+    def __init__(self, db: Database, config: Config, clock: Clock,
+                 on_change: Callable[[], None] | None = None) -> None:
         self.db = db
         self.config = config
         self.clock = clock
+        # Told after a flag changes, so cached reference data is read afresh.
+        self._on_change = on_change or (lambda: None)
 
     async def listing(self) -> list[ActivityFlags]:
         async with self.db.read() as session:
@@ -65,6 +69,12 @@ class ActivityTypeService:
 
     async def set_flag(self, member_id: int, activity_type_id: int, flag: Flag, value: bool) -> FlagOutcome:
         """Sets (never toggles) a flag, so a double tap or an old message cannot flip it back."""
+        outcome = await self._set_flag(member_id, activity_type_id, flag, value)
+        if outcome is FlagOutcome.CHANGED:
+            self._on_change()
+        return outcome
+
+    async def _set_flag(self, member_id: int, activity_type_id: int, flag: Flag, value: bool) -> FlagOutcome:
         async with self.db.transaction() as session:
             if not await self._may(session, member_id):
                 return FlagOutcome.NOT_STAFF

@@ -27,6 +27,7 @@ from bot.services.outbox import OutboxService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.rota import RotaService
+from bot.services.reference_cache import ReferenceCache
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
 from bot.services.transfers import TransferService
@@ -54,11 +55,13 @@ class Services:
     activity_types: ActivityTypeService
     offers: OfferService
     rota: RotaService
+    reference: ReferenceCache
 
     @classmethod
     def build(cls, db: Database, config: Config, clock: Clock) -> "Services":
         ledger = Ledger(config.ledger)
         shifts = ShiftService(db, config, clock)
+        reference = ReferenceCache(db)
         return cls(
             db=db, config=config, clock=clock, ledger=ledger,
             hours=HoursService(db, config, clock, ledger),
@@ -73,9 +76,10 @@ class Services:
             attendance=AttendanceService(db, config, clock, ledger),
             dbs=DbsService(db, config, clock),
             calendar=CalendarService(db, config, clock),
-            activity_types=ActivityTypeService(db, config, clock),
             offers=OfferService(db, config, clock),
             rota=RotaService(db, config, clock),
+            activity_types=ActivityTypeService(db, config, clock, on_change=reference.invalidate),
+            reference=reference,
             outbox=OutboxService(db, clock, worker=worker_name()),
         )
 

@@ -238,16 +238,24 @@ class HoursService:
                 }, dedupe_key=f"hours_rejected:{entry.id}", now=now)
             return Decision(DecisionOutcome.REJECTED, entry_id, entry.member_id, entry.minutes)
 
+    async def may_decide(self, entry_id: int, *, coordinator_member_id: int) -> DecisionOutcome | None:
+        """Why the coordinator may not decide this entry (None: they may), asked before they
+        are asked for anything, such as a reason to reject."""
+        async with self.db.read() as session:
+            refusal, _entry = await self._decidable(session, entry_id, coordinator_member_id)
+            return refusal
+
     async def approve_all(self, coordinator_member_id: int, *, up_to_entry_id: int | None = None
-                          ) -> ApproveAllResult:
+                          ) -> ApproveAllResult | DecisionOutcome:
         """Approve, in one transaction, the pending entries the coordinator was shown: up to
         `up_to_entry_id` (entries logged after the list was sent wait for the next look),
         never their own or ones they recorded, and never a possible duplicate, which needs
-        a look of its own."""
+        a look of its own. Someone who coordinates nothing is refused (NOT_COORDINATOR),
+        not told that nothing was approved."""
         async with self.db.transaction() as session:
             organisation_ids = await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)
             if not organisation_ids:
-                return ApproveAllResult(0, 0, 0, 0)
+                return DecisionOutcome.NOT_COORDINATOR
             query = select(TimeEntry).where(TimeEntry.status == TimeEntryStatus.PENDING,
                                             TimeEntry.organisation_id.in_(organisation_ids))
             if up_to_entry_id is not None:

@@ -58,6 +58,8 @@ def _collect_slots(trees: dict[Path, ast.Module]) -> tuple[Slots, set[str]]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = node.args.posonlyargs + node.args.args
+                if arguments and arguments[0].arg in ("self", "cls"):  # a method: called without it
+                    arguments = arguments[1:]
                 wanted = {index: arg.arg for index, arg in enumerate(arguments) if _is_msgid_annotation(arg.annotation)}
                 wanted |= {-1 - index: arg.arg for index, arg in enumerate(node.args.kwonlyargs)
                            if _is_msgid_annotation(arg.annotation)}
@@ -97,7 +99,9 @@ class Checker(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-        self.msgid_parameters.append({arg.arg for arg in arguments if _is_msgid_annotation(arg.annotation)})
+        # A nested function (a decorator's inner one) sees its enclosing function's parameters.
+        self.msgid_parameters.append(self.msgid_parameters[-1]
+                                     | {arg.arg for arg in arguments if _is_msgid_annotation(arg.annotation)})
         self.generic_visit(node)
         self.msgid_parameters.pop()
 

@@ -1,0 +1,73 @@
+"""The command list: /help and the command menus Telegram shows, from one list."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.db.models import Role
+from bot.i18n import N_, Msgid, Translator
+from bot.services.members import MemberView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    command: str
+    description: Msgid
+    role: Role | None = None  # None: every member; a test checks it matches the command's declaration
+
+
+# One list feeds /help and the command menus Telegram shows (set_my_commands), in this order.
+COMMAND_HELP: tuple[CommandHelp, ...] = (
+    CommandHelp("start", N_("Register or show the main menu")),
+    CommandHelp("help", N_("What you can do here")),
+    CommandHelp("shifts", N_("Find a shift")),
+    CommandHelp("myshifts", N_("Your shifts")),
+    CommandHelp("log", N_("Log hours you gave")),
+    CommandHelp("balance", N_("Your time credits")),
+    CommandHelp("spend", N_("Spend time credits")),
+    CommandHelp("vouchers", N_("Your vouchers")),
+    CommandHelp("give", N_("Give credits to a member or group")),
+    CommandHelp("statement", N_("All your movements as a spreadsheet")),
+    CommandHelp("approvals", N_("Hours waiting for your approval"), Role.COORDINATOR),
+    CommandHelp("newshift", N_("Create a shift"), Role.COORDINATOR),
+    CommandHelp("people", N_("Members without Telegram: log hours and spend for them"), Role.COORDINATOR),
+    CommandHelp("groupcredit", N_("Credit everyone at an activity at once"), Role.COORDINATOR),
+    CommandHelp("dbs", N_("Record a DBS check: /dbs MEMBER_NUMBER DATE"), Role.COORDINATOR),
+    CommandHelp("activities", N_("Activity settings"), Role.STAFF),
+    CommandHelp("redeem", N_("Accept a voucher: /redeem CODE"), Role.PARTNER),
+    CommandHelp("me", N_("Your profile")),
+    CommandHelp("language", N_("Choose Cymraeg or English")),
+    CommandHelp("export", N_("Download all your data")),
+    CommandHelp("forget", N_("Erase your personal data")),
+    CommandHelp("cancel", N_("Stop what you are doing")),
+    CommandHelp("grant", N_("Give a member a role"), Role.ADMIN),
+    CommandHelp("revoke", N_("Take a role away"), Role.ADMIN),
+)
+
+
+def _visible(item: CommandHelp, member: MemberView | None) -> bool:
+    return item.role is None or (member is not None and member.has_role(item.role))
+
+
+def commands_for(t: Translator, member: MemberView | None) -> list[BotCommand]:
+    """The command menu Telegram shows: a member's own roles' commands, in their language."""
+    return [BotCommand(item.command, t.plain(item.description)) for item in COMMAND_HELP if _visible(item, member)]
+
+
+def help_lines(t: Translator, member: MemberView | None) -> list[str]:
+    return [f"/{item.command} – {t.gettext(item.description)}" for item in COMMAND_HELP if _visible(item, member)]
+
+
+async def refresh_command_menu(bot: Bot, chat_id: int, member: MemberView, t: Translator) -> None:
+    """Per chat, so a Welsh speaker whose phone is in English still sees Welsh, and a
+    coordinator sees the coordinators' commands."""
+    try:
+        await bot.set_my_commands(commands_for(t, member), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:  # the menu is a convenience: never fail the member's action for it
+        log.info("could not set the command menu for chat %s: %s", chat_id, error)

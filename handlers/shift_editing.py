@@ -1,0 +1,208 @@
+"""Editing and cancelling a shift, from its card (coordinators of its organisation).
+
+The role is checked by the dispatcher at the first press; whether this coordinator may
+change this shift (its organisation's, still open, not started) is the shift service's
+rule, asked before the first question is shown, and again when the change is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.db.models import Role, ShiftStatus
+from bot.i18n import N_
+from bot.parsing.dates import DateError, parse_time
+from bot.services.shift_authoring import CancelRefusal, EditRefusal, ShiftChanges
+from handlers.base import MemberTurn
+from handlers.callback_data import CallbackData
+from handlers.routing import Router
+from handlers.shift_buttons import CancelShift, EditShift, OpenShift
+from handlers.shift_questions import (
+    CancelShiftDialogue,
+    ask,
+    ask_capacity,
+    ask_date,
+    ask_end,
+    ask_times,
+    ask_venue,
+    capacity_problem,
+    read_capacity,
+    read_description,
+    read_venue,
+    read_when,
+    too_long,
+    utc_span,
+    venue_problem,
+)
+from handlers.shift_refusals import CANCEL_REFUSALS, EDIT_ENDS, EDIT_REFUSALS
+from handlers.shifts import show_card
+from handlers.widgets import button, keyboard
+from handlers.wording import times_problem
+
+EDIT_FLOW = "editshift"
+COORDINATORS = {Role.COORDINATOR}
+NOT_THEIRS = N_("Only coordinators of that organisation can do that.")
+
+router = Router("shift_editing")
+
+Field = Literal["date", "venue", "capacity", "description_en", "description_cy"]
+
+
+@dataclass(frozen=True)
+class EditField(CallbackData, prefix="shc-field"):
+    field: Field
+
+
+async def _refused_before_asking(turn: MemberTurn, shift_id: int) -> bool:
+    """The service's answer for this shift, before anything is asked: a coordinator of
+    another organisation, or a shift that is gone, cancelled or started, is refused now."""
+    card = await turn.services.shifts.shift_card(shift_id, member_id=turn.member.id)
+    if card is None:
+        refusal = CancelRefusal.NOT_FOUND
+    elif not card.viewer_is_coordinator:
+        refusal = CancelRefusal.NOT_COORDINATOR
+    elif card.status is ShiftStatus.CANCELLED:
+        refusal = CancelRefusal.ALREADY_CANCELLED
+    elif card.has_started:
+        refusal = CancelRefusal.SHIFT_STARTED
+    else:
+        return False
+    await turn.answer(CANCEL_REFUSALS.say(turn.t, refusal), alert=True)
+    return True
+
+
+@router.callback(EditShift, roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edit(turn: MemberTurn, data: EditShift) -> None:
+    _ = turn.t
+    if await _refused_before_asking(turn, data.shift_id):
+        return
+    await turn.set_dialogue(EDIT_FLOW, "field", shift_id=data.shift_id)
+    await turn.show(_.gettext("What would you like to change?"), keyboard(
+        [button(_.gettext("Day and time"), EditField("date")), button(_.gettext("Venue"), EditField("venue"))],
+        [button(_.gettext("Number of places"), EditField("capacity"))],
+        [button(_.gettext("Description in English"), EditField("description_en")),
+         button(_.gettext("Description in Welsh"), EditField("description_cy"))],
+        [button(_.gettext("Cancel"), CancelShiftDialogue())]))
+
+
+async def ask_new_description_en(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("Type the new description in English."))
+
+
+async def ask_new_description_cy(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("Type the new description in Welsh."))
+
+
+QUESTIONS = {"date": ask_date, "venue": ask_venue, "capacity": ask_capacity,
+             "description_en": ask_new_description_en, "description_cy": ask_new_description_cy}
+
+
+@router.callback(EditField, roles=COORDINATORS, refusal=NOT_THEIRS, flow=EDIT_FLOW, steps={"field"})
+async def edit_field(turn: MemberTurn, data: EditField) -> None:
+    await turn.set_dialogue(EDIT_FLOW, data.field, **turn.state.data)
+    await QUESTIONS[data.field](turn)
+
+
+async def _apply(turn: MemberTurn, changes: ShiftChanges) -> None:
+    shift_id = turn.state.data["shift_id"]
+    result = await turn.services.shifts.edit_shift(turn.member.id, shift_id, changes)
+    if isinstance(result, EditRefusal):
+        if result in EDIT_ENDS:
+            await turn.end_dialogue()
+        await turn.reply(EDIT_REFUSALS.say(turn.t, result))
+        return
+    await turn.end_dialogue()
+    notice = turn.t.ngettext("Saved. {n} booked volunteer has been told.", "Saved. {n} booked volunteers have been told.",
+                             len(result.notified_member_ids))
+    await show_card(turn, shift_id, notice=notice)
+
+
+@router.step(EDIT_FLOW, "venue", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_venue(turn: MemberTurn, text: str) -> None:
+    venue = read_venue(text)
+    if venue is None:
+        await turn.reply(venue_problem(turn.t))
+        return
+    await _apply(turn, ShiftChanges(venue=venue))
+
+
+@router.step(EDIT_FLOW, "capacity", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_capacity(turn: MemberTurn, text: str) -> None:
+    capacity = read_capacity(text)
+    if capacity is None:
+        await turn.reply(capacity_problem(turn.t))
+        return
+    await _apply(turn, ShiftChanges(capacity=capacity))
+
+
+@router.step(EDIT_FLOW, "description_en", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_description_en(turn: MemberTurn, text: str) -> None:
+    description = read_description(text)
+    if description is None:
+        await turn.reply(too_long(turn.t))
+        return
+    await _apply(turn, ShiftChanges(description_en=description))
+
+
+@router.step(EDIT_FLOW, "description_cy", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_description_cy(turn: MemberTurn, text: str) -> None:
+    description = read_description(text)
+    if description is None:
+        await turn.reply(too_long(turn.t))
+        return
+    await _apply(turn, ShiftChanges(description_cy=description))
+
+
+@router.step(EDIT_FLOW, "date", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_date(turn: MemberTurn, text: str) -> None:
+    when = await read_when(turn, text)
+    if when is None:
+        return
+    data = {**turn.state.data, "day": when.day.isoformat()}
+    if when.start is not None and when.end is not None:
+        await turn.set_dialogue(EDIT_FLOW, "times", **data)
+        await edited_times(turn, f"{when.start:%H:%M}-{when.end:%H:%M}")
+    elif when.start is not None:
+        await turn.set_dialogue(EDIT_FLOW, "end", **data, start=f"{when.start:%H:%M}")
+        await ask_end(turn)
+    else:
+        await turn.set_dialogue(EDIT_FLOW, "times", **data)
+        await ask_times(turn)
+
+
+@router.step(EDIT_FLOW, "end", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_end(turn: MemberTurn, text: str) -> None:
+    end = parse_time(text)
+    if isinstance(end, DateError):
+        await turn.reply(times_problem(turn.t, end))
+        return
+    await edited_times(turn, f"{turn.state.data['start']}-{end:%H:%M}")
+
+
+@router.step(EDIT_FLOW, "times", roles=COORDINATORS, refusal=NOT_THEIRS)
+async def edited_times(turn: MemberTurn, text: str) -> None:
+    span = utc_span(turn, date.fromisoformat(turn.state.data["day"]), text)
+    if isinstance(span, str):
+        await turn.reply(span)
+        return
+    await _apply(turn, ShiftChanges(starts_at=span[0], ends_at=span[1]))
+
+
+@router.callback(CancelShift, roles=COORDINATORS, refusal=NOT_THEIRS)
+async def cancel_shift(turn: MemberTurn, data: CancelShift) -> None:
+    _ = turn.t
+    if not data.confirmed:
+        if await _refused_before_asking(turn, data.shift_id):
+            return
+        await turn.show(_.gettext("Cancel this shift? Everyone booked or waiting will be told."), keyboard(
+            [button(_.gettext("Yes, cancel the shift"), CancelShift(data.shift_id, confirmed=True)),
+             button(_.gettext("No, keep it"), OpenShift(data.shift_id))]))
+        return
+    result = await turn.services.shifts.cancel_shift(turn.member.id, data.shift_id)
+    if isinstance(result, CancelRefusal):
+        await turn.answer(CANCEL_REFUSALS.say(_, result), alert=True)
+        return
+    await turn.show(_.ngettext("The shift is cancelled; {n} person has been told.",
+                               "The shift is cancelled; {n} people have been told.", len(result.notified_member_ids)))

@@ -1,0 +1,135 @@
+"""What creating and editing a shift both ask and read: the questions about a day, times,
+venue, places and descriptions, and reading the answers against the limits of
+bot.services.shift_rules (defined there once; descriptions counted in UTF-16 units as
+Telegram counts them, so a long emoji description is refused at its own question).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton
+
+from bot.parsing.dates import DateError, DayAndTimes, local_to_utc, parse_day_and_times, parse_time_range
+from bot.services.shift_rules import (
+    ADDRESS_MAX_CHARS,
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    DESCRIPTION_MAX_CHARS,
+    VENUE_MAX_CHARS,
+    telegram_length,
+)
+from bot.i18n import Translator
+from handlers.base import MemberTurn
+from handlers.callback_data import CallbackData
+from handlers.widgets import button, keyboard, whole_number
+from handlers.wording import date_problem, times_problem
+
+
+@dataclass(frozen=True)
+class CancelShiftDialogue(CallbackData, prefix="nsh-cancel"):
+    """Leaves creating or editing a shift."""
+
+
+def _cancel_row(turn: MemberTurn) -> list[InlineKeyboardButton]:
+    return [button(turn.t.gettext("Cancel"), CancelShiftDialogue())]
+
+
+async def ask(turn: MemberTurn, text: str, *rows: Sequence[InlineKeyboardButton]) -> None:
+    """A question with its buttons and Cancel, in place of the pressed message if any."""
+    markup = keyboard(*rows, _cancel_row(turn))
+    if turn.query is not None:
+        await turn.show(text, markup)
+    else:
+        await turn.reply(text, markup)
+
+
+async def ask_venue(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("What is the venue called? (for example: Ely Hub, Grand Avenue)"))
+
+
+async def ask_date(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("Which day? For example: 12/12, 12 Dec, Saturday, or dydd Sadwrn. "
+                                   "You can add the times too: Sat 12 Dec 10:00-12:30."))
+
+
+async def ask_end(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("Until what time? For example 12:30, 4pm or 4yp."))
+
+
+async def ask_times(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("From what time to what time? For example: 10:00-12:30, 2pm-4pm or 10yb-1yp."))
+
+
+async def ask_capacity(turn: MemberTurn) -> None:
+    await ask(turn, turn.t.gettext("How many volunteers are needed at most? (1 to 500)"))
+
+
+def too_long(t: Translator) -> str:
+    return t.ngettext("That is too long for a shift card: please keep it under {n} character.",
+                      "That is too long for a shift card: please keep it under {n} characters.",
+                      DESCRIPTION_MAX_CHARS)
+
+
+def venue_problem(t: Translator) -> str:
+    return t.gettext("Please type the venue's name (up to 160 characters).")
+
+
+def address_problem(t: Translator) -> str:
+    return t.gettext("Please keep the address under 300 characters.")
+
+
+def capacity_problem(t: Translator) -> str:
+    return t.gettext("Please type a whole number from 1 to 500.")
+
+
+def read_venue(text: str) -> str | None:
+    venue = " ".join(text.split())
+    return venue if venue and len(venue) <= VENUE_MAX_CHARS else None
+
+
+def read_address(text: str) -> str | None:
+    address = " ".join(text.split())
+    return address if len(address) <= ADDRESS_MAX_CHARS else None
+
+
+def read_capacity(text: str) -> int | None:
+    return whole_number(text, CAPACITY_MIN, CAPACITY_MAX)
+
+
+def read_description(text: str) -> str | None:
+    """The description as typed (trimmed), or None if Telegram would count it too long."""
+    description = text.strip()
+    return description if telegram_length(description) <= DESCRIPTION_MAX_CHARS else None
+
+
+async def read_when(turn: MemberTurn, text: str) -> DayAndTimes | None:
+    """The day (and any times) typed; None after explaining what is wrong."""
+    when = parse_day_and_times(text, today=turn.services.hours.today(), prefer="future")
+    if isinstance(when, DateError):
+        await turn.reply(times_problem(turn.t, when) if when is DateError.END_BEFORE_START
+                         else date_problem(turn.t, when))
+        return None
+    if when.day < turn.services.hours.today():
+        await turn.reply(turn.t.gettext("That day has passed. Please give a day from today on."))
+        return None
+    return when
+
+
+def utc_span(turn: MemberTurn, day: date, text: str) -> tuple[datetime, datetime] | str:
+    """A typed time range on a local day, as UTC instants, or the reason it can't be."""
+    times = parse_time_range(text)
+    if isinstance(times, DateError):
+        return times_problem(turn.t, times)
+    tz = turn.services.config.tz
+    starts_at = local_to_utc(datetime.combine(day, times[0]), tz)
+    ends_at = local_to_utc(datetime.combine(day, times[1]), tz)
+    if isinstance(starts_at, DateError):
+        return times_problem(turn.t, starts_at)
+    if isinstance(ends_at, DateError):
+        return times_problem(turn.t, ends_at)
+    if starts_at <= turn.services.clock.now():
+        return turn.t.gettext("That time has already passed. Please choose a later one.")
+    return starts_at, ends_at

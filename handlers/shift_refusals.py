@@ -1,0 +1,101 @@
+"""What a coordinator is told when creating, editing or cancelling a shift is refused,
+and which question is asked again."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.services.shift_rules import CreateRefusal
+from bot.services.shift_authoring import CancelRefusal, EditRefusal
+from handlers.refusals import RefusalTable, Say
+from handlers.shift_questions import too_long
+
+NOT_COORDINATOR = Say(N_("Only coordinators of that organisation can do that."))
+IN_PAST = Say(N_("That time has already passed. Please choose a later one."))
+ENDS_BEFORE_START = Say(N_("The end must be after the start (a shift can't run past midnight)."))
+TOO_LONG = Say(N_("A shift can be at most 12 hours long."))
+CAPACITY = Say(N_("Please type a whole number from 1 to 500."))
+MINIMUM_ABOVE = Say(N_("The fewest can't be more than the most."))
+MINIMUM_BELOW = Say(N_("The fewest must be at least 1."))
+VENUE = Say(N_("Please type the venue's name (up to 160 characters)."))
+ADDRESS = Say(N_("Please keep the address under 300 characters."))
+LOCATION = Say(N_("That location can't be used. Type the address instead."))
+STARTED = Say(N_("This shift has already started."))
+CANCELLED = Say(N_("This shift has been cancelled."))
+NOT_FOUND = Say(N_("That shift no longer exists."))
+
+CREATE_REFUSALS = RefusalTable(CreateRefusal, {
+    CreateRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
+    CreateRefusal.UNKNOWN_ACTIVITY_TYPE: Say(N_("That activity no longer exists. Please choose again.")),
+    CreateRefusal.UNKNOWN_NEIGHBOURHOOD: Say(N_("That neighbourhood no longer exists. Please choose again.")),
+    CreateRefusal.CAPACITY_OUT_OF_RANGE: CAPACITY,
+    CreateRefusal.MINIMUM_BELOW_ONE: MINIMUM_BELOW,
+    CreateRefusal.MINIMUM_ABOVE_CAPACITY: MINIMUM_ABOVE,
+    CreateRefusal.IN_PAST: IN_PAST,
+    CreateRefusal.ENDS_BEFORE_START: ENDS_BEFORE_START,
+    CreateRefusal.TOO_LONG: TOO_LONG,
+    CreateRefusal.DESCRIPTION_TOO_LONG: too_long,
+    CreateRefusal.VENUE_MISSING: VENUE,
+    CreateRefusal.VENUE_TOO_LONG: VENUE,
+    CreateRefusal.ADDRESS_TOO_LONG: ADDRESS,
+    CreateRefusal.LOCATION_INVALID: LOCATION,
+    CreateRefusal.REPEAT_OUT_OF_RANGE: Say(N_("Please type a number of weeks from 1 to 26.")),
+    CreateRefusal.NONEXISTENT_LOCAL_TIME: Say(N_("That time doesn't exist on that day: the clocks go forward. "
+                                             "Please choose another time.")),
+})
+
+# The question asked again after a refusal of /newshift; the others end the dialogue.
+CREATE_ASKS_AGAIN: dict[CreateRefusal, str] = {
+    CreateRefusal.UNKNOWN_ACTIVITY_TYPE: "activity",
+    CreateRefusal.UNKNOWN_NEIGHBOURHOOD: "neighbourhood",
+    CreateRefusal.CAPACITY_OUT_OF_RANGE: "capacity",
+    CreateRefusal.MINIMUM_BELOW_ONE: "minimum",
+    CreateRefusal.MINIMUM_ABOVE_CAPACITY: "minimum",
+    CreateRefusal.IN_PAST: "date",
+    CreateRefusal.ENDS_BEFORE_START: "times",
+    CreateRefusal.TOO_LONG: "times",
+    CreateRefusal.DESCRIPTION_TOO_LONG: "description_en",
+    CreateRefusal.VENUE_MISSING: "venue",
+    CreateRefusal.VENUE_TOO_LONG: "venue",
+    CreateRefusal.ADDRESS_TOO_LONG: "address",
+    CreateRefusal.LOCATION_INVALID: "address",
+    CreateRefusal.REPEAT_OUT_OF_RANGE: "repeat",
+    CreateRefusal.NONEXISTENT_LOCAL_TIME: "times",
+}
+
+EDIT_REFUSALS = RefusalTable(EditRefusal, {
+    EditRefusal.NOT_FOUND: NOT_FOUND,
+    EditRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
+    EditRefusal.SHIFT_CANCELLED: CANCELLED,
+    EditRefusal.SHIFT_STARTED: STARTED,
+    EditRefusal.CAPACITY_BELOW_BOOKED: Say(N_("More people are booked than that: cancel bookings first, or choose "
+                                          "a larger number.")),
+    EditRefusal.CAPACITY_OUT_OF_RANGE: CAPACITY,
+    EditRefusal.MINIMUM_BELOW_ONE: MINIMUM_BELOW,
+    EditRefusal.MINIMUM_ABOVE_CAPACITY: MINIMUM_ABOVE,
+    EditRefusal.IN_PAST: IN_PAST,
+    EditRefusal.ENDS_BEFORE_START: ENDS_BEFORE_START,
+    EditRefusal.TOO_LONG: TOO_LONG,
+    EditRefusal.DESCRIPTION_TOO_LONG: too_long,
+    EditRefusal.VENUE_MISSING: VENUE,
+    EditRefusal.VENUE_TOO_LONG: VENUE,
+    EditRefusal.ADDRESS_TOO_LONG: ADDRESS,
+    EditRefusal.LOCATION_INVALID: LOCATION,
+})
+
+# An edit refused for these ends the dialogue (nothing to ask again: the shift started,
+# was cancelled, or is not theirs); the others leave the question open to answer again.
+EDIT_ENDS: frozenset[EditRefusal] = frozenset({
+    EditRefusal.NOT_FOUND, EditRefusal.NOT_COORDINATOR, EditRefusal.SHIFT_CANCELLED, EditRefusal.SHIFT_STARTED,
+    EditRefusal.CAPACITY_BELOW_BOOKED})
+
+CANCEL_REFUSALS = RefusalTable(CancelRefusal, {
+    CancelRefusal.NOT_FOUND: NOT_FOUND,
+    CancelRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
+    CancelRefusal.ALREADY_CANCELLED: CANCELLED,
+    CancelRefusal.SHIFT_STARTED: STARTED,
+})
+
+
+def create_problem(t: Translator, refusal: CreateRefusal) -> tuple[str, str | None]:
+    """What to say, and which question to ask again (None: the dialogue ends)."""
+    return CREATE_REFUSALS.say(t, refusal), CREATE_ASKS_AGAIN.get(refusal)

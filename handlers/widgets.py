@@ -1,0 +1,93 @@
+"""Keyboards and the small pieces several handler modules use: buttons from typed data,
+pages of long lists, whole numbers typed, the language and neighbourhood choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import LANGUAGES
+from bot.parsing.dates import DateError, parse_date
+from handlers.base import Turn
+from handlers.callback_data import CallbackData
+from handlers.wording import date_problem
+
+T = TypeVar("T")
+PAGE_SIZE = 8
+
+
+def button(label: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
+
+
+def keyboard(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(row) for row in rows if row])
+
+
+def number(text: str | None) -> int | None:
+    """A whole number typed: ASCII digits only, at most nine, so "²", "٣" or twenty digits
+    are refused here rather than failing in int() or the database."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    value = number(text)
+    return value if value is not None and low <= value <= high else None
+
+
+def paged(items: Sequence[T], page: int, page_button: Callable[[int], CallbackData]
+          ) -> tuple[list[T], list[InlineKeyboardButton], int]:
+    """One page of a long list, ◀ ▶ buttons made by `page_button(page)`, and the page
+    shown (clamped), so no keyboard passes Telegram's 100 buttons however many items."""
+    pages = max((len(items) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 0), pages - 1)
+    navigation = []
+    if page > 0:
+        navigation.append(button("◀", page_button(page - 1)))
+    if page < pages - 1:
+        navigation.append(button("▶", page_button(page + 1)))
+    return list(items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]), navigation, page
+
+
+def language_keyboard(suggested: str, choose: Callable[[str], CallbackData]) -> InlineKeyboardMarkup:
+    labels = {"cy": "Cymraeg", "en": "English"}  # each language's own name, never translated
+    return keyboard([button(("✅ " if code == suggested else "") + labels[code], choose(code))
+                     for code in LANGUAGES])
+
+
+async def ask_neighbourhood(turn: Turn, choose: Callable[[int], CallbackData], question: str) -> None:
+    """The neighbourhoods as buttons, and "somewhere else" (carried as 0)."""
+    rows = [[button(item.name(turn.language), choose(item.id))]
+            for item in await turn.services.reference.neighbourhoods()]
+    rows.append([button(turn.t.gettext("Somewhere else / prefer not to say"), choose(0))])
+    await turn.show(question, keyboard(*rows))
+
+
+async def ask_past_day(turn: Turn, choose: Callable[[int], CallbackData], *extra_rows: Sequence[InlineKeyboardButton]
+                       ) -> None:
+    """"When was it?" with Today and Yesterday buttons (`choose(0)`, `choose(1)`: days ago)."""
+    _ = turn.t
+    await turn.show(_.gettext("When was it? Choose, or type a date (for example 3/12 or 3 Dec)."),
+                    keyboard([button(_.plain("Today"), choose(0)), button(_.plain("Yesterday"), choose(1))],
+                             *extra_rows))
+
+
+def day_from_button(turn: Turn, days_ago: int) -> date:
+    return turn.services.hours.today() - timedelta(days=days_ago)
+
+
+async def read_past_day(turn: Turn, text: str) -> date | None:
+    """A typed day in the past (or today); None after explaining what could not be read."""
+    parsed = parse_date(text, today=turn.services.hours.today(), prefer="past")
+    if isinstance(parsed, DateError):
+        await turn.reply(date_problem(turn.t, parsed))
+        return None
+    return parsed

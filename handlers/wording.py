@@ -1,0 +1,55 @@
+"""Wording several handler modules share: roles, dates and durations that could not be
+read, time spans, and what hour notifications name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.db.models import Role
+from bot.i18n import Translator
+from bot.parsing.dates import DateError
+from bot.parsing.durations import DurationError
+from bot.services.container import Services
+
+
+def role_label(t: Translator, role: Role) -> str:
+    return {Role.COORDINATOR: t.gettext("coordinator"), Role.STAFF: t.gettext("staff"),
+            Role.PARTNER: t.gettext("partner"), Role.ADMIN: t.gettext("admin")}[role]
+
+
+def date_problem(t: Translator, error: DateError) -> str:
+    if error is DateError.IMPOSSIBLE:
+        return t.gettext("That date does not exist. Please check the day and month.")
+    return t.gettext("I couldn't read that date. Try “today”, “yesterday”, 3/12 or 3 Dec.")
+
+
+def times_problem(t: Translator, error: DateError) -> str:
+    return {
+        DateError.END_BEFORE_START: t.gettext("The end must be after the start (a shift can't run past midnight)."),
+        DateError.NONEXISTENT_TIME: t.gettext("That time doesn't exist on that day: the clocks go forward. "
+                                              "Please choose another time."),
+        DateError.IMPOSSIBLE: t.gettext("That time doesn't exist. Please check it."),
+    }.get(error, t.gettext("I couldn't read those times. Try 10:00-12:30, 2pm-4pm or 10yb-1yp."))
+
+
+def duration_problem(t: Translator, error: DurationError) -> str:
+    return {
+        DurationError.ZERO: t.gettext("That is no time at all: please type how long you gave."),
+        DurationError.NEGATIVE: t.gettext("Time given can't be negative."),
+        DurationError.TOO_LONG: t.gettext("That is more than 12 hours in a day. Please log each day separately."),
+        DurationError.NOT_WHOLE_MINUTES: t.gettext("Please give the time to the nearest minute."),
+    }.get(error, t.gettext("I couldn't read that. Type hours and minutes, for example 2, 1.5, 1:30 or 90m."))
+
+
+def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
+    return t.gettext("{day}, {start}–{end}", day=t.date(t.local_date(starts_at), "EEE d MMM"),
+                     start=t.time(starts_at), end=t.time(ends_at))
+
+
+async def entry_words(services: Services, t: Translator, payload: dict[str, Any]) -> dict[str, str]:
+    """What hour notifications name: the organisation, how long and which day."""
+    names = await services.reference.names()
+    organisation = names.organisations.get(payload["organisation_id"])
+    return {"organisation": organisation.name(t.language) if organisation else "",
+            "duration": t.duration(payload["minutes"]), "date": t.date(date.fromisoformat(payload["worked_on"]))}
