@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import Translator, translator
 from bot.services.container import Services
 from bot.services.outbox import Claimed
+from bot.services.outbox_payloads import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,20 @@ class Rendered:
 
 # (services, translator, payload, recipient member id) -> what to send, or None for nothing.
 Renderer = Callable[[Services, Translator, dict[str, Any], int], Awaitable[Rendered | None]]
-RENDERERS: dict[str, Renderer] = {}
 
 
-def renders(kind: str) -> Callable[[Renderer], Renderer]:
+RENDERERS: dict[OutboxKind, Renderer] = {}
+
+
+def renders(kind: OutboxKind | str) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of one outbox kind; a kind registered twice fails at import."""
+    outbox_kind = OutboxKind(kind)
+
     def register(function: Renderer) -> Renderer:
-        RENDERERS[kind] = function
+        if outbox_kind in RENDERERS:
+            raise ValueError(f"two renderers for {outbox_kind!r}: {RENDERERS[outbox_kind].__qualname__} and "
+                             f"{function.__qualname__}")
+        RENDERERS[outbox_kind] = function
         return function
     return register
 
@@ -63,7 +72,9 @@ async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # 
         return False
     t = translator(message.language, services.config.tz, services.config.scheme.default_language)
     try:
-        rendered = await renderer(services, t, message.payload, message.member_id)
+        # Renderers still read the payload as JSON; they take the typed payload once the
+        # handler move has landed (issue 8).
+        rendered = await renderer(services, t, message.payload.to_json(), message.member_id)
         if rendered is None:  # nothing to say any more (e.g. the shift was deleted)
             await services.outbox.mark_sent(message.id)
             return False

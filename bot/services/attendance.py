@@ -54,6 +54,7 @@ from bot.db.models import (
 from bot.db.session import Database
 from bot.services import outbox, roles
 from bot.services.ledger import Ledger
+from bot.services.outbox_payloads import HoursCredited
 from bot.services.reference import Named
 
 __all__ = [
@@ -256,11 +257,11 @@ class AttendanceService:
         if member is not None and member.telegram_user_id is not None and member.erased_at is None:
             balance = await self.ledger.balance(session, await self.ledger.member_account_id(session, member.id))
             await outbox.enqueue(
-                session, member_id=member.id, kind="hours_credited", now=now,
-                payload={"shift_id": shift.id, "time_entry_id": entry.id, "transaction_id": posted.transaction_id,
-                         "minutes": entry.minutes, "worked_on": entry.worked_on.isoformat(),
-                         "organisation_id": shift.organisation_id, "activity_type_id": shift.activity_type_id,
-                         "balance_minutes": balance},
+                session, member_id=member.id, now=now,
+                payload=HoursCredited(shift_id=shift.id, time_entry_id=entry.id, transaction_id=posted.transaction_id,
+                                      minutes=entry.minutes, worked_on=entry.worked_on,
+                                      organisation_id=shift.organisation_id, activity_type_id=shift.activity_type_id,
+                                      balance_minutes=balance),
                 dedupe_key=f"hours_credited:{entry.id}")
         return Credited(signup.member_id, signup.id, entry.id, posted.transaction_id, entry.minutes)
 

@@ -44,12 +44,13 @@ from bot.services.hour_rules import (
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
+from bot.services.outbox_payloads import HoursRejected
 from bot.services.reference import Named
 from bot.services.time_entries import (
     check_key,
     credit_entries,
     credit_entry,
-    entry_payload,
+    entry_facts,
     has_similar_entry,
     minutes_on,
     pending_minutes,
@@ -233,9 +234,9 @@ class HoursService:
                                  reason=reason):
                 return _refused(DecisionOutcome.ALREADY_DECIDED, entry_id, entry)
             if await is_reachable(session, entry.member_id):
-                await enqueue(session, member_id=entry.member_id, kind="hours_rejected", payload={
-                    **entry_payload(entry), "reason": reason,
-                }, dedupe_key=f"hours_rejected:{entry.id}", now=now)
+                await enqueue(session, member_id=entry.member_id,
+                              payload=HoursRejected.model_validate({**entry_facts(entry), "reason": reason}),
+                              dedupe_key=f"hours_rejected:{entry.id}", now=now)
             return Decision(DecisionOutcome.REJECTED, entry_id, entry.member_id, entry.minutes)
 
     async def may_decide(self, entry_id: int, *, coordinator_member_id: int) -> DecisionOutcome | None:

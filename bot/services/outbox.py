@@ -3,15 +3,16 @@
 A row here is a promise to tell a member something. It is written with the state
 change that causes it (a booking, an approval), so a crash can never leave one without
 the other; `dedupe_key` makes recording the same promise twice a no-op. The text is
-rendered when it is sent, in the member's language at that moment.
+rendered when it is sent, in the member's language at that moment. What each kind
+carries is typed in `bot.services.outbox_payloads`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,15 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.models import Member, OutboxMessage, OutboxStatus
 from bot.db.session import Database
+from bot.services.outbox_payloads import OutboxKind, Payload, parse_payload
 
 
-async def enqueue(session: AsyncSession, *, member_id: int, kind: str, payload: dict[str, Any],
-                  dedupe_key: str, now: datetime, not_before: datetime | None = None) -> bool:
-    """Record a notification; returns False when one with this dedupe_key exists already."""
+async def enqueue(session: AsyncSession, *, member_id: int, payload: Payload, dedupe_key: str, now: datetime,
+                  not_before: datetime | None = None) -> bool:
+    """Record a notification of the payload's kind; returns False when one with this
+    dedupe_key exists already."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(OutboxMessage).values(
-        member_id=member_id, kind=kind, payload=payload, dedupe_key=dedupe_key,
+        member_id=member_id, kind=payload.kind, payload=payload.to_json(), dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING, not_before=not_before or now, attempts=0, created_at=now,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(statement)
@@ -41,8 +44,8 @@ class Claimed:
     member_id: int
     telegram_user_id: int | None
     language: str | None
-    kind: str
-    payload: dict[str, Any]
+    kind: OutboxKind
+    payload: Payload
     attempts: int
 
 
@@ -89,9 +92,15 @@ class OutboxService:
                     message.status = OutboxStatus.FAILED
                     message.last_error = "member unreachable"
                     continue
+                try:
+                    kind = OutboxKind(message.kind)
+                    payload = parse_payload(kind, dict(message.payload or {}))
+                except (ValueError, ValidationError) as error:  # a row no renderer could read
+                    message.status = OutboxStatus.FAILED
+                    message.last_error = f"unreadable {message.kind!r}: {error}"[:300]
+                    continue
                 claimed.append(Claimed(message.id, message.member_id, telegram_user_id,
-                                       language.value if language else None, message.kind,
-                                       dict(message.payload or {}), message.attempts))
+                                       language.value if language else None, kind, payload, message.attempts))
             return claimed
 
     async def mark_sent(self, message_id: int) -> None:

@@ -34,6 +34,7 @@ from bot.db.models import (
     Voucher,
 )
 from bot.db.session import Database
+from bot.services.outbox_payloads import OutboxKind
 from bot.services.shifts import ShiftService
 
 EXPORT_FORMAT = "coprod-bot member export v1"
@@ -153,8 +154,9 @@ class PrivacyService:
 async def _scrub_name_from_notifications(session: AsyncSession, member_id: int) -> None:
     """Other members' notifications that name this member ("Sam gave you 2 credits")
     keep the fact but lose the name."""
-    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "credits_received"))
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CREDITS_RECEIVED))
     for message in rows:
+        # As stored, not parsed: a row that no longer fits its type must lose the name too.
         payload = dict(message.payload or {})
         if payload.get("from_member_id") == member_id and payload.get("from_display_name") is not None:
             payload["from_display_name"] = None

@@ -23,8 +23,9 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import ActivityType, Neighbourhood, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
-from bot.services import outbox, roles
-from bot.services.shift_booking import ShiftBooking, iso, lock_shift
+from bot.services import outbox, outbox_payloads as payloads, roles
+from bot.services.outbox_payloads import ShiftChange
+from bot.services.shift_booking import ShiftBooking, lock_shift
 from bot.services.shift_rules import (
     LIVE_SIGNUP,
     CreateRefusal,
@@ -109,6 +110,11 @@ class CancelRefusal(enum.StrEnum):
     NOT_COORDINATOR = "not_coordinator"
     ALREADY_CANCELLED = "already_cancelled"
     SHIFT_STARTED = "shift_started"
+
+
+# Which changes booked members are told of, and the fields each covers.
+_TOLD_OF = ((ShiftChange.TIME, frozenset({"starts_at", "ends_at"})), (ShiftChange.VENUE, frozenset({"venue"})),
+            (ShiftChange.ADDRESS, frozenset({"address"})))
 
 
 class Unchangeable(enum.Enum):
@@ -246,17 +252,15 @@ class ShiftAuthoring:
                 promoted = await self.booking.promote(session, shift, now)
 
             notified: list[int] = []
-            told_of = [label for label, fields in (("time", {"starts_at", "ends_at"}), ("venue", {"venue"}),
-                                                   ("address", {"address"})) if changed & fields]
+            told_of = [label for label, fields in _TOLD_OF if changed & fields]
             if told_of:
                 digest = hashlib.sha256(
-                    f"{iso(after.starts_at)}|{iso(after.ends_at)}|{after.venue}|{after.address}".encode()
+                    f"{_iso(after.starts_at)}|{_iso(after.ends_at)}|{after.venue}|{after.address}".encode()
                 ).hexdigest()[:10]
-                payload = {"shift_id": shift_id, "changed": told_of,
-                           "old_starts_at": iso(before.starts_at), "old_ends_at": iso(before.ends_at),
-                           "starts_at": iso(after.starts_at), "ends_at": iso(after.ends_at),
-                           "old_venue": before.venue, "venue": after.venue,
-                           "old_address": before.address, "address": after.address}
+                payload = payloads.ShiftChanged(
+                    shift_id=shift_id, changed=tuple(told_of), old_starts_at=before.starts_at,
+                    old_ends_at=before.ends_at, starts_at=after.starts_at, ends_at=after.ends_at,
+                    old_venue=before.venue, venue=after.venue, old_address=before.address, address=after.address)
                 booked = await session.execute(select(ShiftSignup.id, ShiftSignup.member_id).where(
                     ShiftSignup.shift_id == shift_id, ShiftSignup.status == SignupStatus.BOOKED,
                 ).order_by(ShiftSignup.id))
@@ -264,7 +268,7 @@ class ShiftAuthoring:
                     if member_id in promoted:  # their promotion message already has the new details
                         continue
                     await outbox.enqueue(
-                        session, member_id=member_id, kind="shift_changed", payload=payload, now=now,
+                        session, member_id=member_id, payload=payload, now=now,
                         dedupe_key=f"shift_changed:{shift_id}:{signup_id}:{now:%Y%m%dT%H%M%S%f}:{digest}")
                     notified.append(member_id)
             return ShiftEdited(shift_id, changed, tuple(notified), tuple(promoted))
@@ -284,9 +288,9 @@ class ShiftAuthoring:
             notified = []
             for signup_id, member_id, status in live.all():
                 await outbox.enqueue(
-                    session, member_id=member_id, kind="shift_cancelled", now=now,
-                    payload={"shift_id": shift_id, "signup_id": signup_id, "was": status.value,
-                             "starts_at": iso(shift.starts_at)},
+                    session, member_id=member_id, now=now,
+                    payload=payloads.ShiftCancelled(shift_id=shift_id, signup_id=signup_id, was=status,
+                                                    starts_at=shift.starts_at),
                     dedupe_key=f"shift_cancelled:{signup_id}")
                 notified.append(member_id)
             return ShiftCancelled(shift_id, tuple(notified))
@@ -319,3 +323,7 @@ async def _changeable_shift(session: AsyncSession, coordinator_member_id: int, s
     if now >= shift.starts_at:
         return Unchangeable.STARTED
     return shift
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +46,9 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import Member, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
-from bot.services import outbox, roles
+from bot.services import outbox, outbox_payloads as payloads, roles
 from bot.services.dbs import dbs_valid_on
+from bot.services.outbox_payloads import ReleaseReason
 from bot.services.shift_rules import LIVE_SIGNUP, SignupFacts, SignupOutcome, decide_signup
 
 __all__ = ["DeclineOutcome", "LeaveOutcome", "ShiftBooking", "SignupOutcome"]
@@ -89,11 +90,6 @@ _DECLINE_WHEN = {NoLiveSignup.SHIFT_NOT_FOUND: DeclineOutcome.NOT_FOUND,
                  NoLiveSignup.SHIFT_CANCELLED: DeclineOutcome.SHIFT_CANCELLED,
                  NoLiveSignup.SIGNUP_CLOSED: DeclineOutcome.SIGNUP_CLOSED,
                  NoLiveSignup.NOT_SIGNED_UP: DeclineOutcome.NOT_SIGNED_UP}
-
-
-def iso(value: datetime) -> str:
-    """A notification payload's time: ISO 8601 UTC."""
-    return value.astimezone(timezone.utc).isoformat()
 
 
 def local_date(config: Config, at: datetime) -> date:
@@ -192,7 +188,7 @@ class ShiftBooking:
                 signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
                 await session.flush()
                 return LeaveOutcome.LEFT_WAITLIST
-            late = await self._release(session, shift, signup, now, reason="cancelled")
+            late = await self._release(session, shift, signup, now, reason=ReleaseReason.CANCELLED)
             return LeaveOutcome.CANCELLED_LATE if late else LeaveOutcome.CANCELLED
 
     async def decline_promotion(self, member_id: int, shift_id: int) -> DeclineOutcome:
@@ -205,7 +201,7 @@ class ShiftBooking:
             shift, signup = found
             if not _was_promoted(signup):
                 return DeclineOutcome.NOT_PROMOTED
-            await self._release(session, shift, signup, now, reason="declined_promotion")
+            await self._release(session, shift, signup, now, reason=ReleaseReason.DECLINED_PROMOTION)
             return DeclineOutcome.DECLINED
 
     async def withdraw_member(self, session: AsyncSession, member_id: int, *,
@@ -228,11 +224,11 @@ class ShiftBooking:
                 signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
                 await session.flush()
             else:
-                await self._release(session, shift, signup, now, reason="member_withdrawn")
+                await self._release(session, shift, signup, now, reason=ReleaseReason.MEMBER_WITHDRAWN)
         return len(shift_ids)
 
     async def _release(self, session: AsyncSession, shift: Shift, signup: ShiftSignup, now: datetime, *,
-                       reason: str) -> bool:
+                       reason: ReleaseReason) -> bool:
         """Cancel a booking, free its place, promote from the waitlist; True if it was late."""
         signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
         await session.flush()
@@ -244,12 +240,13 @@ class ShiftBooking:
         late = hours > 0 and shift.starts_at - now <= timedelta(hours=hours)
         if late:
             booked_count = await session.scalar(select(Shift.booked_count).where(Shift.id == shift.id))
-            payload = {"shift_id": shift.id, "signup_id": signup.id, "member_id": signup.member_id,
-                       "reason": reason, "starts_at": iso(shift.starts_at), "promoted_member_ids": promoted,
-                       "booked_count": booked_count, "capacity": shift.capacity, "minimum": shift.minimum}
+            payload = payloads.LateCancellation(
+                shift_id=shift.id, signup_id=signup.id, member_id=signup.member_id, reason=reason,
+                starts_at=shift.starts_at, promoted_member_ids=tuple(promoted), booked_count=booked_count or 0,
+                capacity=shift.capacity, minimum=shift.minimum)
             for coordinator_id in await roles.members_with_role(session, Role.COORDINATOR, shift.organisation_id):
-                await outbox.enqueue(session, member_id=coordinator_id, kind="late_cancellation", payload=payload,
-                                     now=now, dedupe_key=f"late_cancellation:{signup.id}:{coordinator_id}")
+                await outbox.enqueue(session, member_id=coordinator_id, payload=payload, now=now,
+                                     dedupe_key=f"late_cancellation:{signup.id}:{coordinator_id}")
         return late
 
     async def promote(self, session: AsyncSession, shift: Shift, now: datetime) -> list[int]:
@@ -276,9 +273,9 @@ class ShiftBooking:
             signup.status = SignupStatus.BOOKED
             signup.booked_at = max(now, signup.created_at + timedelta(microseconds=1))
             await session.flush()
-            await outbox.enqueue(session, member_id=signup.member_id, kind="waitlist_promoted", now=now,
-                                 payload={"shift_id": shift.id, "signup_id": signup.id,
-                                          "starts_at": iso(shift.starts_at)},
+            await outbox.enqueue(session, member_id=signup.member_id, now=now,
+                                 payload=payloads.WaitlistPromoted(shift_id=shift.id, signup_id=signup.id,
+                                                                   starts_at=shift.starts_at),
                                  dedupe_key=f"waitlist_promoted:{signup.id}")
             promoted.append(signup.member_id)
         return promoted

@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.db.models import Member, Role, RoleGrant, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
 from bot.services import outbox
-from bot.services.shift_booking import iso
+from bot.services.outbox_payloads import AttendanceDue, ShiftReminder
 
 # Shifts that ended longer ago than this are left alone: a coordinator who did not
 # answer in a week will not be nagged forever.
@@ -59,8 +59,8 @@ class ShiftNotices:
             queued = 0
             for row in rows:
                 queued += await outbox.enqueue(
-                    session, member_id=row.member_id, kind="shift_reminder", now=now,
-                    payload={"shift_id": row.shift_id, "signup_id": row.id, "starts_at": iso(row.starts_at)},
+                    session, member_id=row.member_id, now=now,
+                    payload=ShiftReminder(shift_id=row.shift_id, signup_id=row.id, starts_at=row.starts_at),
                     dedupe_key=f"reminder:{row.id}:{int(row.starts_at.timestamp())}")
             return queued
 
@@ -80,6 +80,6 @@ class ShiftNotices:
                 .order_by(Shift.id, RoleGrant.member_id))
             for shift_id, coordinator_id in rows.all():
                 queued += await outbox.enqueue(
-                    session, member_id=coordinator_id, kind="attendance_due", payload={"shift_id": shift_id},
+                    session, member_id=coordinator_id, payload=AttendanceDue(shift_id=shift_id),
                     dedupe_key=f"attendance_due:{shift_id}:{coordinator_id}", now=now)
         return queued

@@ -58,6 +58,7 @@ from bot.services import roles
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
+from bot.services.outbox_payloads import VoucherExpired, VoucherRedeemed
 from bot.services.reference import Named
 from bot.services.spend_limits import weekly_limit_reached
 from bot.services.vouchers_qr import voucher_qr_png
@@ -440,10 +441,10 @@ class SpendingService:
                                   member_display_name=member_name, opportunity=opportunity,
                                   cost_minutes=voucher.cost_minutes)
             if await is_reachable(session, voucher.member_id):
-                await enqueue(session, member_id=voucher.member_id, kind="voucher_redeemed", payload={
-                    "voucher_id": voucher.id, "code": voucher.code, "spend_opportunity_id": row.id,
-                    "cost_minutes": voucher.cost_minutes, "redeemed_at": now.isoformat(),
-                }, dedupe_key=f"voucher_redeemed:{voucher.id}", now=now)
+                await enqueue(session, member_id=voucher.member_id, payload=VoucherRedeemed(
+                    voucher_id=voucher.id, code=voucher.code, spend_opportunity_id=row.id,
+                    cost_minutes=voucher.cost_minutes, redeemed_at=now,
+                ), dedupe_key=f"voucher_redeemed:{voucher.id}", now=now)
             return Redemption(RedemptionOutcome.REDEEMED, code=normalised, voucher_id=voucher.id,
                               member_id=voucher.member_id, member_display_name=member_name,
                               opportunity=opportunity, cost_minutes=voucher.cost_minutes, redeemed_at=now)
@@ -508,11 +509,11 @@ class SpendingService:
             voucher = (await session.execute(select(Voucher).where(Voucher.id == voucher_id))).scalar_one()
             _, balance = await self._refund(session, voucher, now, actor_member_id=None)
             if await is_reachable(session, voucher.member_id):
-                await enqueue(session, member_id=voucher.member_id, kind="voucher_expired", payload={
-                    "voucher_id": voucher.id, "code": voucher.code,
-                    "spend_opportunity_id": voucher.spend_opportunity_id, "cost_minutes": voucher.cost_minutes,
-                    "expires_at": voucher.expires_at.isoformat(), "balance_minutes": balance,
-                }, dedupe_key=f"voucher_expired:{voucher.id}", now=now)
+                await enqueue(session, member_id=voucher.member_id, payload=VoucherExpired(
+                    voucher_id=voucher.id, code=voucher.code,
+                    spend_opportunity_id=voucher.spend_opportunity_id, cost_minutes=voucher.cost_minutes,
+                    expires_at=voucher.expires_at, balance_minutes=balance,
+                ), dedupe_key=f"voucher_expired:{voucher.id}", now=now)
             return voucher.cost_minutes
 
     async def _refund(self, session: AsyncSession, voucher: Voucher, now: datetime, *,

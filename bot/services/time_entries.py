@@ -20,6 +20,7 @@ from bot.services.hour_rules import IDEMPOTENCY_KEY_MAX, LIVE_ENTRY
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_reachable
 from bot.services.outbox import enqueue
+from bot.services.outbox_payloads import HoursApproved
 
 
 async def pending_minutes(session: AsyncSession, member_id: int) -> int:
@@ -58,8 +59,9 @@ def check_key(idempotency_key: str) -> None:
         raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
 
 
-def entry_payload(entry: TimeEntry) -> dict[str, object]:
-    return {"time_entry_id": entry.id, "minutes": entry.minutes, "worked_on": entry.worked_on.isoformat(),
+def entry_facts(entry: TimeEntry) -> dict[str, int | date]:
+    """The fields every time-entry notification carries (`outbox_payloads.TimeEntryFacts`)."""
+    return {"time_entry_id": entry.id, "minutes": entry.minutes, "worked_on": entry.worked_on,
             "organisation_id": entry.organisation_id, "activity_type_id": entry.activity_type_id}
 
 
@@ -73,9 +75,10 @@ async def credit_entry(ledger: Ledger, session: AsyncSession, entry: TimeEntry, 
                           .values(ledger_transaction_id=posted.transaction_id))
     if await is_reachable(session, entry.member_id):
         balance = await ledger.balance(session, await ledger.member_account_id(session, entry.member_id))
-        await enqueue(session, member_id=entry.member_id, kind="hours_approved", payload={
-            **entry_payload(entry), "transaction_id": posted.transaction_id, "balance_minutes": balance,
-        }, dedupe_key=f"hours_approved:{entry.id}", now=now)
+        payload = HoursApproved.model_validate(
+            {**entry_facts(entry), "transaction_id": posted.transaction_id, "balance_minutes": balance})
+        await enqueue(session, member_id=entry.member_id, payload=payload, dedupe_key=f"hours_approved:{entry.id}",
+                      now=now)
     return posted.transaction_id
 
 

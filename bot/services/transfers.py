@@ -34,11 +34,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TransactionKind
 from bot.db.session import Database
-from bot.services.time_entries import pending_minutes
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.ledger_statement import Movement, statement
 from bot.services.outbox import enqueue
+from bot.services.outbox_payloads import CreditsReceived
 from bot.services.reference import Named
+from bot.services.time_entries import pending_minutes
 
 NOTE_MAX = 200
 IDEMPOTENCY_KEY_MAX = 100  # leaves room for the "transfer:" prefix
@@ -168,11 +169,11 @@ class TransferService:
                                       available_minutes=refused.available_minutes)
             sender_balance = await self.ledger.balance(session, from_account)
             if posted.created and recipient.telegram_user_id is not None and recipient.erased_at is None:
-                await enqueue(session, member_id=to_member_id, kind="credits_received", payload={
-                    "transaction_id": posted.transaction_id, "minutes": minutes, "from_member_id": from_member_id,
-                    "from_display_name": sender.display_name, "note": note,
-                    "balance_minutes": await self.ledger.balance(session, to_account),
-                }, dedupe_key=f"credits_received:{posted.transaction_id}", now=now)
+                await enqueue(session, member_id=to_member_id, payload=CreditsReceived(
+                    transaction_id=posted.transaction_id, minutes=minutes, from_member_id=from_member_id,
+                    from_display_name=sender.display_name, note=note,
+                    balance_minutes=await self.ledger.balance(session, to_account),
+                ), dedupe_key=f"credits_received:{posted.transaction_id}", now=now)
             return TransferResult(TransferOutcome.TRANSFERRED, **base, transaction_id=posted.transaction_id,
                                   balance_after_minutes=sender_balance, created=posted.created)
 

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.db.models import Member, MemberKind, Role
+from bot.db.models import Member, MemberKind, OutboxMessage, OutboxStatus, Role
 from bot.services.outbox import enqueue
+from bot.services.outbox_payloads import CreditsReceived
 from bot.services.shift_authoring import ShiftDraft
 from tests.e2e.conftest import BotUnderTest, grant, register, wait_for
 
@@ -23,11 +24,13 @@ async def test_a_broken_notification_does_not_hold_up_the_others(bot: BotUnderTe
     member_id = await member_id_of(bot, 5001)
     async with bot.services.db.transaction() as session:
         now = bot.clock.now()
-        await enqueue(session, member_id=member_id, kind="hours_approved", payload={"broken": True},
-                      dedupe_key="broken", now=now - timedelta(minutes=1))
-        await enqueue(session, member_id=member_id, kind="credits_received",
-                      payload={"minutes": 60, "balance_minutes": 60, "from_display_name": "Alys", "note": None},
-                      dedupe_key="fine", now=now)
+        # A row no renderer can read (written by hand: enqueue only takes typed payloads).
+        session.add(OutboxMessage(member_id=member_id, kind="hours_approved", payload={"broken": True},
+                                  dedupe_key="broken", status=OutboxStatus.PENDING,
+                                  not_before=now - timedelta(minutes=1), attempts=0, created_at=now))
+        await enqueue(session, member_id=member_id, payload=CreditsReceived(
+            transaction_id=1, minutes=60, from_member_id=member_id, from_display_name="Alys", note=None,
+            balance_minutes=60), dedupe_key="fine", now=now)
     assert "Alys gave you 1 time credit" in (await wait_for(user, "gave you")).text
 
 

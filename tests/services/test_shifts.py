@@ -18,6 +18,7 @@ from bot.services.shift_authoring import (
     ShiftEdited,
     ShiftsCreated,
 )
+from bot.services.outbox_payloads import ShiftChanged
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_rules import SignupOutcome
 from shift_helpers import LONDON, World, london, world  # noqa: F401  (world is a fixture)
@@ -425,7 +426,7 @@ async def test_editing_time_or_venue_tells_the_booked_members(world: World) -> N
     assert message.member_id == booked
     assert message.payload["changed"] == ["time", "venue"]
     assert (message.payload["old_venue"], message.payload["venue"]) == ("Splott Community Centre", "Star Hub")
-    assert message.payload["starts_at"] == (shift.starts_at + timedelta(hours=1)).isoformat()
+    assert ShiftChanged.model_validate(message.payload).starts_at == shift.starts_at + timedelta(hours=1)
     # A second edit in the same instant is a second message; a description edit tells nobody.
     await world.shifts.edit_shift(world.coordinator, shift_id, ShiftChanges(venue="Splott Library"))
     await world.shifts.edit_shift(world.coordinator, shift_id, ShiftChanges(description_en="Bring gloves"))

@@ -1,0 +1,208 @@
+"""The outbox's contracts: every kind of notification, and the typed payload each carries.
+
+A service builds a payload and `outbox.enqueue`s it in the transaction of the change it
+reports; the row stores the kind (an `OutboxKind` value, so rows written before these
+types existed keep theirs) and the payload as JSON. At send time `parse_payload` turns
+the row back into the same type, and the renderer for that kind (`handlers/notifications`)
+words it in the recipient's language. Times are aware UTC, dates are local (London) days,
+ids are ints. A payload says what happened; the renderer looks up anything else it names
+(names, the shift's card) when it sends, so a message never shows stale facts.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, timezone
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, PlainSerializer
+
+from bot.db.models import SignupStatus
+
+
+# Stored as ISO 8601 in UTC with "+00:00", exactly as rows were written before these types.
+UtcTime = Annotated[AwareDatetime, PlainSerializer(lambda at: at.astimezone(timezone.utc).isoformat(),
+                                                  return_type=str, when_used="json")]
+
+
+class OutboxKind(enum.StrEnum):
+    SHIFT_CHANGED = "shift_changed"
+    SHIFT_CANCELLED = "shift_cancelled"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+    LATE_CANCELLATION = "late_cancellation"
+    SHIFT_REMINDER = "shift_reminder"
+    ATTENDANCE_DUE = "attendance_due"
+    HOURS_APPROVED = "hours_approved"
+    HOURS_REJECTED = "hours_rejected"
+    HOURS_CREDITED = "hours_credited"
+    CREDITS_RECEIVED = "credits_received"
+    VOUCHER_REDEEMED = "voucher_redeemed"
+    VOUCHER_EXPIRED = "voucher_expired"
+
+
+class Payload(BaseModel):
+    """One kind's payload; subclasses name their kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: ClassVar[OutboxKind]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# ----------------------------------------------------------------------------- shifts
+
+
+class ShiftChange(enum.StrEnum):
+    TIME = "time"
+    VENUE = "venue"
+    ADDRESS = "address"
+
+
+class ShiftChanged(Payload):
+    """To each booked member when a shift's time, venue or address changes."""
+
+    kind = OutboxKind.SHIFT_CHANGED
+    shift_id: int
+    changed: tuple[ShiftChange, ...]
+    old_starts_at: UtcTime
+    old_ends_at: UtcTime
+    starts_at: UtcTime
+    ends_at: UtcTime
+    old_venue: str
+    venue: str
+    old_address: str
+    address: str
+
+
+class ShiftCancelled(Payload):
+    """To each booked or waitlisted member of a cancelled shift."""
+
+    kind = OutboxKind.SHIFT_CANCELLED
+    shift_id: int
+    signup_id: int
+    was: SignupStatus  # BOOKED or WAITLISTED
+    starts_at: UtcTime
+
+
+class WaitlistPromoted(Payload):
+    """To a waitlisted member given a place (they may decline it)."""
+
+    kind = OutboxKind.WAITLIST_PROMOTED
+    shift_id: int
+    signup_id: int
+    starts_at: UtcTime
+
+
+class ReleaseReason(enum.StrEnum):
+    """Why a booked place was given up."""
+
+    CANCELLED = "cancelled"
+    DECLINED_PROMOTION = "declined_promotion"
+    MEMBER_WITHDRAWN = "member_withdrawn"  # erased
+
+
+class LateCancellation(Payload):
+    """To each coordinator of the organisation when a booking is given up close to the start."""
+
+    kind = OutboxKind.LATE_CANCELLATION
+    shift_id: int
+    signup_id: int
+    member_id: int
+    reason: ReleaseReason
+    starts_at: UtcTime
+    promoted_member_ids: tuple[int, ...]
+    booked_count: int  # after the change
+    capacity: int
+    minimum: int
+
+
+class ShiftReminder(Payload):
+    """To each booked member, `shifts.reminder_hours_before` ahead."""
+
+    kind = OutboxKind.SHIFT_REMINDER
+    shift_id: int
+    signup_id: int
+    starts_at: UtcTime
+
+
+class AttendanceDue(Payload):
+    """To each coordinator of a shift that has ended with people booked."""
+
+    kind = OutboxKind.ATTENDANCE_DUE
+    shift_id: int
+
+
+# ----------------------------------------------------------------------------- hours and credits
+
+
+class TimeEntryFacts(Payload):
+    """What every notification about a time entry carries."""
+
+    time_entry_id: int
+    minutes: int
+    worked_on: date
+    organisation_id: int
+    activity_type_id: int
+
+
+class HoursApproved(TimeEntryFacts):
+    kind = OutboxKind.HOURS_APPROVED
+    transaction_id: int
+    balance_minutes: int  # after the credit
+
+
+class HoursRejected(TimeEntryFacts):
+    kind = OutboxKind.HOURS_REJECTED
+    reason: str
+
+
+class HoursCredited(TimeEntryFacts):
+    """Attendance confirmed by a coordinator credited the shift's hours."""
+
+    kind = OutboxKind.HOURS_CREDITED
+    shift_id: int
+    transaction_id: int
+    balance_minutes: int
+
+
+class CreditsReceived(Payload):
+    kind = OutboxKind.CREDITS_RECEIVED
+    transaction_id: int
+    minutes: int
+    from_member_id: int
+    from_display_name: str | None  # None once the sender is erased
+    note: str | None
+    balance_minutes: int
+
+
+class VoucherRedeemed(Payload):
+    kind = OutboxKind.VOUCHER_REDEEMED
+    voucher_id: int
+    code: str
+    spend_opportunity_id: int
+    cost_minutes: int
+    redeemed_at: UtcTime
+
+
+class VoucherExpired(Payload):
+    kind = OutboxKind.VOUCHER_EXPIRED
+    voucher_id: int
+    code: str
+    spend_opportunity_id: int
+    cost_minutes: int
+    expires_at: UtcTime
+    balance_minutes: int  # after the refund
+
+
+PAYLOAD_TYPES: dict[OutboxKind, type[Payload]] = {
+    payload_type.kind: payload_type
+    for payload_type in (ShiftChanged, ShiftCancelled, WaitlistPromoted, LateCancellation, ShiftReminder,
+                         AttendanceDue, HoursApproved, HoursRejected, HoursCredited, CreditsReceived,
+                         VoucherRedeemed, VoucherExpired)
+}
+
+
+def parse_payload(kind: OutboxKind, data: dict[str, Any]) -> Payload:
+    """The stored payload as its kind's type; pydantic's ValidationError when it does not fit."""
+    return PAYLOAD_TYPES[kind].model_validate(data)
