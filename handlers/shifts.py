@@ -59,8 +59,10 @@ def places(t: Translator, free: int, waitlist: int) -> str:
 
 def list_label(t: Translator, item: ShiftListItem) -> str:
     mark = {SignupStatus.BOOKED: "✅ ", SignupStatus.WAITLISTED: "⏳ "}.get(item.my_status, "")
+    # Not "3 places free" to someone who may not take one: the DBS check comes first.
+    offer = places(t, item.free_places, item.waitlist_length) if item.open_to_me else t.plain("🛡 needs a DBS check")
     return (f"{mark}{t.date(t.local_date(item.starts_at), 'EEE d MMM')} {t.time(item.starts_at)} · "
-            f"{item.activity.name(t.language)} · {places(t, item.free_places, item.waitlist_length)}")
+            f"{item.activity.name(t.language)} · {offer}")
 
 
 def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
@@ -133,7 +135,7 @@ async def show_list(turn: MemberTurn, shown: ShiftList) -> None:
     rows.append(paging)
     if result.total:
         pages = (result.total + result.page_size - 1) // result.page_size
-        text = (_.ngettext("<b>{n} shift</b> you could take.", "<b>{n} shifts</b> you could take.", result.total)
+        text = (_.ngettext("<b>{n} upcoming shift</b>.", "<b>{n} upcoming shifts</b>.", result.total)
                 + " " + _.gettext("Page {page} of {pages}. Choose one to see more.", page=page + 1, pages=pages))
     else:
         text = _.gettext("No open shifts match. Try another activity, place or week.")

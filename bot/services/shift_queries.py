@@ -21,7 +21,8 @@ from bot.db.models import ActivityType, Neighbourhood, Organisation, Role, Shift
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.reference import Named
-from bot.services.shift_booking import dbs_valid_for
+from bot.services.dbs import dbs_valid_on
+from bot.services.shift_booking import dbs_valid_for, local_date
 from bot.services.shift_rules import LIVE_SIGNUP
 
 __all__ = ["MyShift", "ShiftCard", "ShiftListItem", "ShiftPage", "ShiftQueries"]
@@ -42,6 +43,12 @@ class ShiftListItem:
     waitlist_length: int
     requires_dbs: bool
     my_status: SignupStatus | None  # BOOKED, WAITLISTED or None
+    my_dbs_valid: bool | None = None  # None when the shift needs no DBS check
+
+    @property
+    def open_to_me(self) -> bool:
+        """Whether the member could book it now: a DBS shift is not, without a valid check."""
+        return self.my_dbs_valid is not False
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,10 @@ class ShiftQueries:
         async with self.db.read() as session:
             rows = (await session.execute(page_query, params)).all()
             total = await session.scalar(count_query, params) or 0
+            # Only the page's DBS shifts, one look-up each (a page is at most 10 shifts).
+            dbs_valid = {row.id: await dbs_valid_on(session, member_id, local_date(self.config, row.starts_at),
+                                                    valid_years=self.config.shifts.dbs_valid_years)
+                         for row in rows[:size] if row.requires_dbs}
         has_next = len(rows) > size
         items = tuple(
             ShiftListItem(
@@ -158,7 +169,7 @@ class ShiftQueries:
                 neighbourhood=_named_from(row, "neighbourhood"), organisation=_named_from(row, "organisation"),
                 venue=row.venue, capacity=row.capacity, booked_count=row.booked_count,
                 free_places=max(row.capacity - row.booked_count, 0), waitlist_length=row.waitlist_length or 0,
-                requires_dbs=row.requires_dbs, my_status=row.my_status)
+                requires_dbs=row.requires_dbs, my_status=row.my_status, my_dbs_valid=dbs_valid.get(row.id))
             for row in rows[:size])
         return ShiftPage(items, page, has_next, total, size)
 

@@ -92,7 +92,7 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
 
     await first.send_text("/shifts")
     listing = await first.next_message()
-    assert "1 shift" in listing.text
+    assert "1 upcoming shift" in listing.text
     await first.press("Community hub")
     card = await first.next_event()
     assert "Help serve lunch at the hub" in card.text and "1 place free" in card.text

@@ -78,7 +78,7 @@ class Counted:
 # Every ngettext message of the code, with the noun it counts.
 COUNTED = [
     Counted("<b>Your {n} upcoming shift</b>", "sifft", Gender.FEMININE, ("upcoming shift", "upcoming shifts")),
-    Counted("<b>{n} shift</b> you could take.", "sifft", Gender.FEMININE, ("shift", "shifts")),
+    Counted("<b>{n} upcoming shift</b>.", "sifft", Gender.FEMININE, ("upcoming shift", "upcoming shifts")),
     Counted("Approved {n} entry, {duration} in all.", "cofnod", Gender.MASCULINE, ("entry", "entries")),
     Counted("Confirmed: {n} person credited.", "person", Gender.MASCULINE, ("person", "people")),
     Counted("Credit {duration} to each of {n} person?", "person", Gender.MASCULINE, ("person", "people")),
