@@ -19,7 +19,7 @@ from bot.services.hours import LoggedEntry
 from handlers.base import MemberTurn
 from handlers.callback_data import Between, CallbackData
 from handlers.routing import Router
-from handlers.widgets import ask_past_day, button, day_from_button, keyboard, read_past_day
+from handlers.widgets import ask_past_day, button, day_from_button, day_text, keyboard, read_past_day
 from handlers.wording import duration_problem
 
 FLOW = "log"
@@ -116,7 +116,7 @@ async def _take_date(turn: MemberTurn, worked_on: date) -> None:
     _ = turn.t
     await turn.set_dialogue(FLOW, "minutes", **{**turn.state.data, "worked_on": worked_on.isoformat()})
     await turn.show(_.gettext("How long did you give on {date}? For example 2, 1.5, 1:30 or 90m.",
-                              date=_.date(worked_on)))
+                              date=day_text(turn, worked_on)))
 
 
 @router.step(FLOW, "minutes")
@@ -159,7 +159,7 @@ async def _confirm(turn: MemberTurn, note: str | None) -> None:
         _.gettext("<b>Please check:</b>"),
         _.gettext("Activity: {activity}", activity=activity.name(turn.language)),
         _.gettext("Organisation: {organisation}", organisation=organisation.name(turn.language)),
-        _.gettext("Date: {date}", date=_.date(date.fromisoformat(data["worked_on"]))),
+        _.gettext("Date: {date}", date=day_text(turn, date.fromisoformat(data["worked_on"]))),
         _.gettext("Time given: {duration}", duration=_.duration(data["minutes"])),
     ]
     if note:

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import LANGUAGES
 from bot.parsing.dates import DateError, parse_date
+from bot.services.hour_rules import LogRefusal, past_day_refusal
 from handlers.base import Turn
 from handlers.callback_data import CallbackData
 from handlers.wording import date_problem
@@ -85,9 +86,28 @@ def day_from_button(turn: Turn, days_ago: int) -> date:
 
 
 async def read_past_day(turn: Turn, text: str) -> date | None:
-    """A typed day in the past (or today); None after explaining what could not be read."""
-    parsed = parse_date(text, today=turn.services.hours.today(), prefer="past")
+    """A typed day in the past (or today) within the logging window; None after explaining
+    what could not be read, or (with its year, never silently last year's) why not that day."""
+    _ = turn.t
+    today = turn.services.hours.today()
+    parsed = parse_date(text, today=today, prefer="past")
     if isinstance(parsed, DateError):
-        await turn.reply(date_problem(turn.t, parsed))
+        await turn.reply(date_problem(_, parsed))
+        return None
+    window = turn.services.config.hours.log_window_days
+    refusal = past_day_refusal(parsed, today=today, window_days=window)
+    if refusal is LogRefusal.TOO_OLD:
+        await turn.reply(_.ngettext("{date} is more than {n} day ago: please ask your coordinator to record it.",
+                                    "{date} is more than {n} days ago: please ask your coordinator to record it.",
+                                    window, date=_.date(parsed, "EEEE d MMMM y")))
+        return None
+    if refusal is LogRefusal.IN_FUTURE:
+        await turn.reply(_.gettext("You can't log hours for a day that hasn't happened yet."))
         return None
     return parsed
+
+
+def day_text(turn: Turn, day: date) -> str:
+    """A day in a sentence, with its year when it is not this year's."""
+    same_year = day.year == turn.services.hours.today().year
+    return turn.t.date(day, "EEEE d MMMM" if same_year else "EEEE d MMMM y")

@@ -99,6 +99,15 @@ class LogFacts:
     minutes_logged_that_day: int  # the member's pending and approved entries of that date
 
 
+def past_day_refusal(worked_on: date, *, today: date, window_days: int) -> LogRefusal | None:
+    """Whether hours may be logged for that day: not a day to come, nor one before the window."""
+    if worked_on > today:
+        return LogRefusal.IN_FUTURE
+    if worked_on < today - timedelta(days=window_days):
+        return LogRefusal.TOO_OLD
+    return None
+
+
 def log_refusal(facts: LogFacts) -> LogRefusal | None:
     """The one rule for logging hours; None means the entry may be logged."""
     if not facts.member_registered or not facts.submitter_registered:
@@ -113,10 +122,8 @@ def log_refusal(facts: LogFacts) -> LogRefusal | None:
         return LogRefusal.ZERO
     if facts.note is not None and len(facts.note) > NOTE_MAX:
         return LogRefusal.NOTE_TOO_LONG
-    if facts.worked_on > facts.today:
-        return LogRefusal.IN_FUTURE
-    if facts.worked_on < facts.today - timedelta(days=facts.window_days):
-        return LogRefusal.TOO_OLD
+    if (day := past_day_refusal(facts.worked_on, today=facts.today, window_days=facts.window_days)) is not None:
+        return day
     if facts.minutes_logged_that_day + facts.minutes > MAX_MINUTES_PER_DAY:
         return LogRefusal.TOO_LONG_FOR_ONE_DAY
     return None
@@ -171,10 +178,9 @@ def group_credit_refusal(facts: GroupCreditFacts) -> GroupCreditRefused | None:
         return GroupCreditRefused(GroupCreditRefusal.ZERO)
     if facts.note is not None and len(facts.note) > NOTE_MAX:
         return GroupCreditRefused(GroupCreditRefusal.NOTE_TOO_LONG)
-    if facts.worked_on > facts.today:
-        return GroupCreditRefused(GroupCreditRefusal.IN_FUTURE)
-    if facts.worked_on < facts.today - timedelta(days=facts.window_days):
-        return GroupCreditRefused(GroupCreditRefusal.TOO_OLD)
+    if (day := past_day_refusal(facts.worked_on, today=facts.today, window_days=facts.window_days)) is not None:
+        return GroupCreditRefused(GroupCreditRefusal.IN_FUTURE if day is LogRefusal.IN_FUTURE
+                                  else GroupCreditRefusal.TOO_OLD)
     if not facts.attendee_member_ids:
         return GroupCreditRefused(GroupCreditRefusal.NO_ATTENDEES)
     if facts.unknown_member_ids:

@@ -3,7 +3,7 @@ told as the member meets it, now with a way through."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from tests.e2e.conftest import BotUnderTest, register, wait_for
 from tests.e2e.test_shifts import coordinator_of_splott, make_shift, member_id
@@ -26,3 +26,37 @@ async def test_a_dbs_shift_is_not_offered_as_free_to_someone_without_a_check(bot
 
     await checked.send_text("/shifts")
     assert "2 places free" in (await checked.next_message()).button_labels()[3]
+
+
+async def start_logging(user) -> None:  # noqa: ANN001
+    await user.send_text("/log")
+    await user.next_message()
+    await user.press("Community hub")
+    await user.next_event()
+    await user.press("Splott Community Trust")
+    await user.next_event()
+
+
+async def test_a_typed_day_out_of_the_window_is_refused_with_its_year(bot: BotUnderTest) -> None:
+    bot.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc))
+    sam = bot.user(5011, "Sam")
+    await register(bot, sam)
+    await start_logging(sam)
+    await sam.send_text("5/12")  # this year's has not come; last year's is out of the window
+    refused = await sam.next_message()
+    assert "Friday 5 December 2025 is more than 60 days ago" in refused.text
+    await sam.send_text("28/11")
+    assert "How long did you give on Saturday 28 November?" in (await sam.next_message()).text
+
+
+async def test_last_years_day_within_the_window_says_its_year(bot: BotUnderTest) -> None:
+    bot.clock.set(datetime(2027, 1, 5, 10, 0, tzinfo=timezone.utc))
+    sam = bot.user(5021, "Sam")
+    await register(bot, sam)
+    await start_logging(sam)
+    await sam.send_text("20/12")
+    assert "How long did you give on Sunday 20 December 2026?" in (await sam.next_message()).text
+    await sam.send_text("2")
+    await sam.next_message()
+    await sam.press("Skip")
+    assert "Date: Sunday 20 December 2026" in (await sam.next_event()).text

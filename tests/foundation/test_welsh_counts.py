@@ -96,6 +96,8 @@ COUNTED = [
     Counted("You can have {n} voucher a week for this; please come back next week.", "taleb", Gender.FEMININE,
             ("voucher", "vouchers")),
     Counted("You have {n} voucher waiting to be used.", "taleb", Gender.FEMININE, ("voucher", "vouchers")),
+    Counted("{date} is more than {n} day ago: please ask your coordinator to record it.", "diwrnod",
+            Gender.MASCULINE, ("day", "days")),
     Counted("{n} entry is waiting for approval.", "cofnod", Gender.MASCULINE, ("entry", "entries")),
     Counted("{n} entry of your own (or recorded by you) waits for another coordinator.", "cofnod",
             Gender.MASCULINE, ("entry", "entries")),
