@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update, User
 from telegram.error import BadRequest
@@ -20,9 +20,6 @@ from bot.i18n import Translator, normalise_language, translator
 from bot.services.container import Services
 from bot.services.dialogues import DialogueState
 from bot.services.members import MemberView
-
-if TYPE_CHECKING:
-    from handlers.routing import Registry
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +49,6 @@ class Turn:
     @property
     def query(self) -> CallbackQuery | None:
         return self.update.callback_query
-
-    @property
-    def registry(self) -> Registry:
-        """Every declared handler (handlers/__init__.py builds it once)."""
-        return self.context.application.bot_data["registry"]
 
     @property
     def state(self) -> DialogueState:

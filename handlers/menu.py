@@ -11,10 +11,11 @@ from telegram import ReplyKeyboardMarkup
 
 from bot.i18n import LANGUAGES, translator
 from handlers.base import Turn
+from handlers.routing import registry_of
 
 
 def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
-    labels = [turn.t.gettext(item.label) for item in turn.registry.menu_for(turn.member)]
+    labels = [turn.t.gettext(item.label) for item in registry_of(turn).menu_for(turn.member)]
     rows = [labels[index:index + 2] for index in range(0, len(labels), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
@@ -23,7 +24,7 @@ def command_for_label(turn: Turn, text: str) -> str | None:
     """A menu label in Welsh or English, whatever language the member speaks now."""
     tz = turn.services.config.tz
     wanted = text.strip().casefold()
-    for item in turn.registry.menu_for(turn.member):
+    for item in registry_of(turn).menu_for(turn.member):
         for code in LANGUAGES:
             if translator(code, tz).gettext(item.label).strip().casefold() == wanted:
                 return item.command

@@ -16,7 +16,7 @@ from handlers.base import Turn
 from handlers.callback_data import CallbackData
 from handlers.command_menu import refresh_command_menu
 from handlers.menu import send_main_menu
-from handlers.routing import Router
+from handlers.routing import Router, registry_of
 from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
 
 FLOW = "register"
@@ -51,7 +51,7 @@ async def open_deep_link(turn: Turn, payload: str | None) -> bool:
     if not payload:
         return False
     prefix, _, argument = payload.partition("_")
-    target = turn.registry.deep_links.get(prefix)
+    target = registry_of(turn).deep_links.get(prefix)
     if target is None:
         return False
     await target(turn, argument)

@@ -269,6 +269,12 @@ class Registry:
         return [item for item in self.menu if self.commands[item.command].needs.allows(member)]
 
 
+def registry_of(turn: Turn) -> Registry:
+    """Every declared handler (handlers/__init__.py builds it once, at start-up)."""
+    registry: Registry = turn.context.application.bot_data["registry"]
+    return registry
+
+
 def _add(table: dict[Any, Any], key: object, value: object, what: str) -> None:
     if key in table:
         raise DuplicateRegistration(f"{what} is declared twice")

@@ -1,0 +1,90 @@
+"""Who may press what: every privileged command and button the registry declares, against
+each kind of member, as the dispatcher decides it at the first press.
+
+The table below is the scheme's policy written out. It must name every privileged
+command and button the registry has, and no others: a new privileged command without a
+row here fails, and so does a command whose role was dropped.
+
+"Coordinator elsewhere" (of another organisation) passes the role check; which shift or
+entry is theirs is the services' rule, asked before any prompt
+(tests/e2e/test_authorisation.py presses each such button as one).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import handlers
+from bot.db.models import MemberKind, Role
+from bot.services.members import MemberView
+from handlers.routing import Needs
+
+
+def persona(grants: set[tuple[Role, int | None]] = frozenset(), *, admin: bool = False) -> MemberView:  # type: ignore[assignment]
+    return MemberView(id=1, kind=MemberKind.INDIVIDUAL, telegram_user_id=1, display_name="Sam", language="en",
+                      neighbourhood_id=None, registered_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                      is_admin=admin, grants=frozenset(grants))
+
+
+OTHER_ORGANISATION = 2
+PERSONAS = {
+    "volunteer": persona(),
+    "coordinator elsewhere": persona({(Role.COORDINATOR, OTHER_ORGANISATION)}),
+    "partner": persona({(Role.PARTNER, 3)}),
+    "staff": persona({(Role.STAFF, 1)}),
+    "admin": persona({(Role.ADMIN, None)}, admin=True),
+}
+
+COORDINATORS = {"coordinator elsewhere"}
+STAFF_AND_ADMINS = {"staff", "admin"}
+PARTNERS = {"partner"}
+ADMINS = {"admin"}
+
+# route -> the personas the dispatcher lets through; everyone else is refused at once.
+POLICY: dict[str, set[str]] = {
+    **{f"command /{name}": COORDINATORS for name in ("approvals", "newshift", "dbs", "people", "groupcredit")},
+    "command /activities": STAFF_AND_ADMINS,
+    "command /redeem": PARTNERS,
+    "command /grant": ADMINS,
+    "command /revoke": ADMINS,
+    # hours
+    "button appr": COORDINATORS, "button appr-all": COORDINATORS,
+    # creating, editing and cancelling shifts
+    **{f"button {prefix}": COORDINATORS for prefix in (
+        "nsh-act", "nsh-org", "nsh-hood", "nsh-skip", "nsh-dbs", "nsh-rep", "nsh-create",
+        "shc-edit", "shc-field", "shc-cancel")},
+    # attendance
+    "button att": COORDINATORS, "button att-m": COORDINATORS, "button att-ok": COORDINATORS,
+    # members without Telegram, and crediting a whole activity
+    **{f"button {prefix}": COORDINATORS for prefix in (
+        "ppl", "ppl-pg", "ppl-add", "ppl-hood", "ppl-log", "ppl-spend", "ppl-buy",
+        "gc-act", "gc-org", "gc-date", "gc-pg", "gc-grp", "gc-no", "gc-ok")},
+    "button act-t": STAFF_AND_ADMINS,
+    "button grant": ADMINS,
+}
+
+
+def privileged_routes() -> dict[str, Needs]:
+    registry = handlers.build_registry()
+    routes = {f"command /{name}": route.needs for name, route in registry.commands.items()}
+    routes |= {f"button {prefix}": route.needs for prefix, route in registry.callbacks.items()}
+    return {key: needs for key, needs in routes.items() if needs.roles}
+
+
+def test_the_policy_names_every_privileged_command_and_button() -> None:
+    declared = set(privileged_routes())
+    assert declared - set(POLICY) == set(), "privileged, but no row in POLICY: add one"
+    assert set(POLICY) - declared == set(), "a row in POLICY for what is no longer privileged"
+
+
+@pytest.mark.parametrize("route", sorted(POLICY))
+@pytest.mark.parametrize("who", sorted(PERSONAS))
+def test_each_role_is_let_through_or_refused_at_the_first_press(route: str, who: str) -> None:
+    needs = privileged_routes()[route]
+    assert needs.allows(PERSONAS[who]) is (who in POLICY[route])
+
+
+def test_someone_not_registered_passes_no_role_check() -> None:
+    assert not any(needs.allows(None) for needs in privileged_routes().values())
