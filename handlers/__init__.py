@@ -19,7 +19,9 @@ from handlers import (
     dbs_activities,
     hours,
     notifications,
+    offers,
     registration,
+    rota,
     shift_authoring,
     shift_editing,
     shifts,
@@ -35,7 +37,7 @@ def routers() -> list[Router]:
     return [
         registration.router, account.router, shifts.router, hours.router, approvals.router, credits.router,
         spending.router, shift_authoring.router, shift_editing.router, attendance.router, dbs_activities.router,
-        coordinating.router, admin.router,
+        coordinating.router, admin.router, offers.router, rota.router,
     ]
 
 

@@ -93,6 +93,8 @@ COUNTED = [
     Counted("The shift is cancelled; {n} person has been told.", "person", Gender.MASCULINE, ("person", "people")),
     Counted("A member can have {n} voucher a week for this; they have had theirs.", "taleb", Gender.FEMININE,
             ("voucher", "vouchers")),
+    Counted("At most {n} voucher a week for each member.", "taleb", Gender.FEMININE, ("voucher", "vouchers")),
+    Counted("Please keep it under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),
     Counted("You can have {n} voucher a week for this; please come back next week.", "taleb", Gender.FEMININE,
             ("voucher", "vouchers")),
     Counted("You have {n} voucher waiting to be used.", "taleb", Gender.FEMININE, ("voucher", "vouchers")),
