@@ -13,6 +13,9 @@ from typing import Literal
 from bot.db.models import Role
 from bot.i18n import N_, Safe, Translator
 from bot.services.hour_rules import DecisionOutcome
+from bot.services import outbox_payloads as payloads
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.menu import send_main_menu
@@ -143,14 +146,16 @@ async def typed_reason(turn: MemberTurn, text: str) -> None:
 # --------------------------------------------------------------------------- notifications
 
 
-@renders("hours_approved")
-async def render_approved(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+@renders(OutboxKind.HOURS_APPROVED)
+async def render_approved(services: Services, t: Translator, payload: payloads.HoursApproved,
+                          member_id: int) -> Rendered:
     return Rendered(t.gettext(
         "✅ {organisation} approved {duration} on {date}. Thank you! Your balance is now {balance}.",
-        **await entry_words(services, t, payload), balance=t.credits(payload["balance_minutes"])))
+        **await entry_words(services, t, payload), balance=t.credits(payload.balance_minutes)))
 
 
-@renders("hours_rejected")
-async def render_rejected(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+@renders(OutboxKind.HOURS_REJECTED)
+async def render_rejected(services: Services, t: Translator, payload: payloads.HoursRejected,
+                          member_id: int) -> Rendered:
     return Rendered(t.gettext("{organisation} could not approve {duration} on {date}. Their reason: {reason}",
-                              **await entry_words(services, t, payload), reason=payload["reason"]))
+                              **await entry_words(services, t, payload), reason=payload.reason))

@@ -12,8 +12,11 @@ import html
 
 from bot.db.models import Attendance as Mark
 from bot.db.models import Role
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
+from bot.services import outbox_payloads as payloads
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
 from handlers.refusals import RefusalTable, Say
@@ -99,9 +102,10 @@ async def confirm(turn: MemberTurn, data: ConfirmAttendance) -> None:
     await show_roster(turn, data.shift_id, notice=notice)
 
 
-@renders("attendance_due")
-async def render_attendance_due(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.ATTENDANCE_DUE)
+async def render_attendance_due(services: Services, t: Translator, payload: payloads.AttendanceDue,
+                                member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     awaiting = {shift.shift_id for shift in await services.attendance.shifts_awaiting_attendance(member_id)}
     if card is None or card.shift_id not in awaiting:  # confirmed meanwhile, or no longer theirs to confirm
         return None

@@ -9,6 +9,9 @@ from bot.db.models import AccountKind, TransactionKind
 from bot.i18n import N_, Translator
 from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
 from bot.services.transfers import StatementRow, TransferOutcome
+from bot.services import outbox_payloads as payloads
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
@@ -219,11 +222,12 @@ async def confirmed(turn: MemberTurn, button_data: ConfirmGiving) -> None:
         await turn.show(_.gettext("That transfer could not be made. Please send /give to try again."))
 
 
-@renders("credits_received")
-async def render_received(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
-    sender = payload.get("from_display_name") or t.gettext("a member")
+@renders(OutboxKind.CREDITS_RECEIVED)
+async def render_received(services: Services, t: Translator, payload: payloads.CreditsReceived,
+                          member_id: int) -> Rendered:
+    sender = payload.from_display_name or t.gettext("a member")
     text = t.gettext("🎁 {name} gave you {amount}. Your balance is now {balance}.", name=sender,
-                     amount=t.credits(payload["minutes"]), balance=t.credits(payload["balance_minutes"]))
-    if payload.get("note"):
-        text += "\n" + t.gettext("Note: {note}", note=payload["note"])
+                     amount=t.credits(payload.minutes), balance=t.credits(payload.balance_minutes))
+    if payload.note:
+        text += "\n" + t.gettext("Note: {note}", note=payload.note)
     return Rendered(text)

@@ -31,7 +31,9 @@ class Rendered:
 
 
 # (services, translator, payload, recipient member id) -> what to send, or None for nothing.
-Renderer = Callable[[Services, Translator, dict[str, Any], int], Awaitable[Rendered | None]]
+# The payload is the kind's type from bot.services.outbox_payloads (Any here: each
+# renderer names its own; tests/foundation/test_outbox_contracts.py checks the pairing).
+Renderer = Callable[[Services, Translator, Any, int], Awaitable[Rendered | None]]
 
 
 RENDERERS: dict[OutboxKind, Renderer] = {}
@@ -72,9 +74,7 @@ async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # 
         return False
     t = translator(message.language, services.config.tz, services.config.scheme.default_language)
     try:
-        # Renderers still read the payload as JSON; they take the typed payload once the
-        # handler move has landed (issue 8).
-        rendered = await renderer(services, t, message.payload.to_json(), message.member_id)
+        rendered = await renderer(services, t, message.payload, message.member_id)
         if rendered is None:  # nothing to say any more (e.g. the shift was deleted)
             await services.outbox.mark_sent(message.id)
             return False

@@ -17,6 +17,9 @@ from bot.services.shift_rules import week_range
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_queries import ShiftCard, ShiftListItem
 from bot.services.shift_rules import SignupOutcome
+from bot.services import outbox_payloads as payloads
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
 from handlers.routing import Router
@@ -358,9 +361,10 @@ def see_button(t: Translator, card: ShiftCard) -> InlineKeyboardButton:
     return button(t.gettext("See the shift"), OpenShift(card.shift_id))
 
 
-@renders("shift_reminder")
-async def render_reminder(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.SHIFT_REMINDER)
+async def render_reminder(services: Services, t: Translator, payload: payloads.ShiftReminder,
+                          member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     # Only while the booking still stands: they may have cancelled since it was queued.
     if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
@@ -368,9 +372,10 @@ async def render_reminder(services, t, payload, member_id) -> Rendered | None:  
                               **shift_words(t, card)), keyboard([see_button(t, card)]))
 
 
-@renders("waitlist_promoted")
-async def render_promoted(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.WAITLIST_PROMOTED)
+async def render_promoted(services: Services, t: Translator, payload: payloads.WaitlistPromoted,
+                          member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     # Only while the place is still theirs: they may have declined or left since.
     if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
@@ -380,18 +385,20 @@ async def render_promoted(services, t, payload, member_id) -> Rendered | None:  
                     keyboard([see_button(t, card), button(t.gettext("I can't make it"), DeclinePlace(card.shift_id))]))
 
 
-@renders("shift_cancelled")
-async def render_cancelled(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.SHIFT_CANCELLED)
+async def render_cancelled(services: Services, t: Translator, payload: payloads.ShiftCancelled,
+                           member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     if card is None:
         return None
     return Rendered(t.gettext("❌ Cancelled: {activity} at {venue}, {when}. Sorry for the change of plan; "
                               "send /shifts to find another.", **shift_words(t, card)))
 
 
-@renders("shift_changed")
-async def render_changed(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.SHIFT_CHANGED)
+async def render_changed(services: Services, t: Translator, payload: payloads.ShiftChanged,
+                         member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
         return None
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
@@ -399,20 +406,22 @@ async def render_changed(services, t, payload, member_id) -> Rendered | None:  #
                     keyboard([see_button(t, card), button(t.gettext("Cancel my place"), Leave(card.shift_id))]))
 
 
-@renders("late_cancellation")
-async def render_late(services, t, payload, member_id) -> Rendered | None:  # noqa: ANN001
-    card = await services.shifts.shift_card(payload["shift_id"], member_id=member_id)
+@renders(OutboxKind.LATE_CANCELLATION)
+async def render_late(services: Services, t: Translator, payload: payloads.LateCancellation,
+                      member_id: int) -> Rendered | None:
+    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
     if card is None:
         return None
     return Rendered(t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
                               "Booked now: {booked} of {capacity} (minimum {minimum}).", **shift_words(t, card),
-                              booked=payload["booked_count"], capacity=payload["capacity"],
-                              minimum=payload["minimum"]),
+                              booked=payload.booked_count, capacity=payload.capacity,
+                              minimum=payload.minimum),
                     keyboard([see_button(t, card)]))
 
 
-@renders("hours_credited")
-async def render_credited(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
+@renders(OutboxKind.HOURS_CREDITED)
+async def render_credited(services: Services, t: Translator, payload: payloads.HoursCredited,
+                          member_id: int) -> Rendered:
     return Rendered(t.gettext(
         "✅ {organisation} confirmed you were there: {duration} on {date}. Your balance is now {balance}.",
-        **await entry_words(services, t, payload), balance=t.credits(payload["balance_minutes"])))
+        **await entry_words(services, t, payload), balance=t.credits(payload.balance_minutes)))

@@ -16,6 +16,9 @@ from bot.services.spending import (
     RedemptionOutcome,
     format_code,
 )
+from bot.services import outbox_payloads as payloads
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
@@ -200,17 +203,19 @@ async def redeem(turn: MemberTurn, args: list[str]) -> None:
         await turn.reply(texts[result.outcome])
 
 
-@renders("voucher_redeemed")
-async def render_redeemed(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
-    item = await services.spending.opportunity(payload["spend_opportunity_id"])
-    return Rendered(t.gettext("Your voucher {code} for {name} has been used. Enjoy!", code=format_code(payload["code"]),
+@renders(OutboxKind.VOUCHER_REDEEMED)
+async def render_redeemed(services: Services, t: Translator, payload: payloads.VoucherRedeemed,
+                          member_id: int) -> Rendered:
+    item = await services.spending.opportunity(payload.spend_opportunity_id)
+    return Rendered(t.gettext("Your voucher {code} for {name} has been used. Enjoy!", code=format_code(payload.code),
                               name=item.name(t.language) if item else ""))
 
 
-@renders("voucher_expired")
-async def render_expired(services, t, payload, member_id) -> Rendered:  # noqa: ANN001
-    item = await services.spending.opportunity(payload["spend_opportunity_id"])
+@renders(OutboxKind.VOUCHER_EXPIRED)
+async def render_expired(services: Services, t: Translator, payload: payloads.VoucherExpired,
+                         member_id: int) -> Rendered:
+    item = await services.spending.opportunity(payload.spend_opportunity_id)
     return Rendered(t.gettext("Your voucher {code} for {name} expired unused, so {amount} went back to your "
-                              "balance ({balance}).", code=format_code(payload["code"]),
-                              name=item.name(t.language) if item else "", amount=t.credits(payload["cost_minutes"]),
-                              balance=t.credits(payload["balance_minutes"])))
+                              "balance ({balance}).", code=format_code(payload.code),
+                              name=item.name(t.language) if item else "", amount=t.credits(payload.cost_minutes),
+                              balance=t.credits(payload.balance_minutes)))

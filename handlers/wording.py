@@ -3,14 +3,14 @@ read, time spans, and what hour notifications name."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from bot.db.models import Role
 from bot.i18n import Translator
 from bot.parsing.dates import DateError
 from bot.parsing.durations import DurationError
 from bot.services.container import Services
+from bot.services.outbox_payloads import TimeEntryFacts
 
 
 def role_label(t: Translator, role: Role) -> str:
@@ -47,9 +47,9 @@ def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
                      start=t.time(starts_at), end=t.time(ends_at))
 
 
-async def entry_words(services: Services, t: Translator, payload: dict[str, Any]) -> dict[str, str]:
+async def entry_words(services: Services, t: Translator, payload: TimeEntryFacts) -> dict[str, str]:
     """What hour notifications name: the organisation, how long and which day."""
     names = await services.reference.names()
-    organisation = names.organisations.get(payload["organisation_id"])
+    organisation = names.organisations.get(payload.organisation_id)
     return {"organisation": organisation.name(t.language) if organisation else "",
-            "duration": t.duration(payload["minutes"]), "date": t.date(date.fromisoformat(payload["worked_on"]))}
+            "duration": t.duration(payload.minutes), "date": t.date(payload.worked_on)}

@@ -4,6 +4,7 @@ renderer a kind, and every payload survives the trip through the database's JSON
 from __future__ import annotations
 
 import json
+import typing
 from datetime import datetime, timezone
 
 import pytest
@@ -26,6 +27,11 @@ def test_every_kind_has_a_payload_type_and_a_renderer_and_every_renderer_a_kind(
     assert set(RENDERERS) == set(OutboxKind), (
         f"kinds without a renderer: {set(OutboxKind) - set(RENDERERS)}; "
         f"renderers without a kind: {set(RENDERERS) - set(OutboxKind)}")
+
+
+def test_each_renderer_takes_its_kinds_payload_type() -> None:
+    for kind, renderer in RENDERERS.items():
+        assert typing.get_type_hints(renderer)["payload"] is PAYLOAD_TYPES[kind], renderer.__qualname__
 
 
 def test_a_second_renderer_for_a_kind_fails_at_import() -> None:
