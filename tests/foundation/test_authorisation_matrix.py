@@ -62,6 +62,13 @@ POLICY: dict[str, set[str]] = {
         "ppl", "ppl-pg", "ppl-add", "ppl-hood", "ppl-log", "ppl-spend", "ppl-buy",
         "gc-act", "gc-org", "gc-date", "gc-pg", "gc-grp", "gc-no", "gc-ok")},
     "button act-t": STAFF_AND_ADMINS,
+    # the rota
+    "command /rota": COORDINATORS, "button rota": COORDINATORS, "button rota-s": COORDINATORS,
+    # offers (spend opportunities) managed in the bot
+    "command /offers": STAFF_AND_ADMINS,
+    **{f"button {prefix}": STAFF_AND_ADMINS for prefix in (
+        "off-l", "off-c", "off-a", "off-o", "off-k", "off-skip", "off-clr", "off-ok", "off-x", "off-xe", "off-e",
+        "off-f", "off-p")},
     "button grant": ADMINS,
 }
 
