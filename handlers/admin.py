@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.db.models import Role
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.services.members import GrantOutcome
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.command_menu import refresh_command_menu
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import button, keyboard
 from handlers.wording import role_label
@@ -30,19 +31,17 @@ class ConfirmGrant(CallbackData, prefix="grant"):
     answer: Literal["yes", "no"]
 
 
-def outcome_text(turn: MemberTurn, outcome: GrantOutcome) -> str:
-    _ = turn.t
-    return {
-        GrantOutcome.GRANTED: _.gettext("Done: the role is granted."),
-        GrantOutcome.ALREADY_HELD: _.gettext("They already hold that role."),
-        GrantOutcome.REVOKED: _.gettext("Done: the role is revoked."),
-        GrantOutcome.NOT_HELD: _.gettext("They do not hold that role."),
-        GrantOutcome.NOT_ADMIN: _.gettext("Only admins can grant or revoke roles."),
-        GrantOutcome.UNKNOWN_MEMBER: _.gettext("No registered member has that Telegram id."),
-        GrantOutcome.UNKNOWN_ORGANISATION: _.gettext("There is no organisation with that short name."),
-        GrantOutcome.ORGANISATION_REQUIRED: _.gettext("That role needs an organisation's short name."),
-        GrantOutcome.ORGANISATION_NOT_ALLOWED: _.gettext("The admin role is not tied to an organisation."),
-    }[outcome]
+GRANTS = RefusalTable(GrantOutcome, {
+    GrantOutcome.GRANTED: Say(N_("Done: the role is granted.")),
+    GrantOutcome.ALREADY_HELD: Say(N_("They already hold that role.")),
+    GrantOutcome.REVOKED: Say(N_("Done: the role is revoked.")),
+    GrantOutcome.NOT_HELD: Say(N_("They do not hold that role.")),
+    GrantOutcome.NOT_ADMIN: Say(N_("Only admins can grant or revoke roles.")),
+    GrantOutcome.UNKNOWN_MEMBER: Say(N_("No registered member has that Telegram id.")),
+    GrantOutcome.UNKNOWN_ORGANISATION: Say(N_("There is no organisation with that short name.")),
+    GrantOutcome.ORGANISATION_REQUIRED: Say(N_("That role needs an organisation's short name.")),
+    GrantOutcome.ORGANISATION_NOT_ALLOWED: Say(N_("The admin role is not tied to an organisation.")),
+})
 
 
 async def _ask(turn: MemberTurn, args: list[str], *, grant: bool) -> None:
@@ -93,7 +92,7 @@ async def confirmed(turn: MemberTurn, data: ConfirmGrant) -> None:
     change = turn.services.members.grant if pending["grant"] else turn.services.members.revoke
     outcome = await change(actor_member_id=turn.member.id, role=Role(pending["role"]),
                            telegram_user_id=pending["telegram_user_id"], organisation_slug=pending["organisation"])
-    await turn.show(outcome_text(turn, outcome))
+    await turn.show(GRANTS.say(turn.t, outcome))
     if outcome in (GrantOutcome.GRANTED, GrantOutcome.REVOKED):
         target = await turn.services.members.by_telegram_id(pending["telegram_user_id"])
         if target is not None:  # their command menu now shows (or hides) the role's commands

@@ -20,6 +20,7 @@ from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.menu import send_main_menu
 from handlers.notifications import Rendered, renders
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import button, keyboard
 from handlers.wording import entry_words
@@ -79,17 +80,20 @@ async def approvals(turn: MemberTurn, args: list[str]) -> None:
                                     len(pending) - APPROVALS_SHOWN))
 
 
+DECISIONS = RefusalTable(DecisionOutcome, {
+    DecisionOutcome.APPROVED: Say(N_("✅ Approved.")),
+    DecisionOutcome.REJECTED: Say(N_("Rejected; the volunteer has been told why.")),
+    DecisionOutcome.NOT_FOUND: Say(N_("That entry no longer exists.")),
+    DecisionOutcome.NOT_COORDINATOR: Say(N_("Only a coordinator of that organisation can decide these hours.")),
+    DecisionOutcome.OWN_ENTRY: Say(N_("You can't approve your own hours: another coordinator must.")),
+    DecisionOutcome.ALREADY_DECIDED: Say(N_("That entry has already been decided.")),
+    DecisionOutcome.REASON_MISSING: Say(N_("Please type a reason.")),
+    DecisionOutcome.REASON_TOO_LONG: Say(N_("Please keep the reason under 500 characters.")),
+})
+
+
 def decision_text(t: Translator, outcome: DecisionOutcome) -> str:
-    return {
-        DecisionOutcome.APPROVED: t.gettext("✅ Approved."),
-        DecisionOutcome.REJECTED: t.gettext("Rejected; the volunteer has been told why."),
-        DecisionOutcome.NOT_FOUND: t.gettext("That entry no longer exists."),
-        DecisionOutcome.NOT_COORDINATOR: t.gettext("Only a coordinator of that organisation can decide these hours."),
-        DecisionOutcome.OWN_ENTRY: t.gettext("You can't approve your own hours: another coordinator must."),
-        DecisionOutcome.ALREADY_DECIDED: t.gettext("That entry has already been decided."),
-        DecisionOutcome.REASON_MISSING: t.gettext("Please type a reason."),
-        DecisionOutcome.REASON_TOO_LONG: t.gettext("Please keep the reason under 500 characters."),
-    }[outcome]
+    return DECISIONS.say(t, outcome)
 
 
 @router.callback(ApproveAll, roles={Role.COORDINATOR}, refusal=ONLY_COORDINATORS)

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated
 
 from bot.db.models import Role
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services.group_credit import GroupCredited, GroupCreditRefusal
 from bot.services.people import RecordRefusal
@@ -23,6 +23,7 @@ from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
 from handlers.base import MemberTurn
 from handlers.callback_data import Between, CallbackData
 from handlers.hours import begin_log
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import (
     ask_neighbourhood,
@@ -153,26 +154,32 @@ async def typed_name(turn: MemberTurn, text: str) -> None:
     await ask_neighbourhood(turn, PersonNeighbourhood, turn.t.gettext("Which neighbourhood do they live in?"))
 
 
+PLAIN_NAME = Say(N_("Please type the name you would like us to use, in plain letters."))
+RECORD_REFUSALS = RefusalTable(RecordRefusal, {
+    RecordRefusal.NAME_EMPTY: PLAIN_NAME,
+    RecordRefusal.NAME_NOT_TEXT: PLAIN_NAME,
+    RecordRefusal.NAME_TOO_LONG: Say(N_("That name is a little long: please use 64 characters or fewer.")),
+    RecordRefusal.UNKNOWN_NEIGHBOURHOOD: Say(N_("That neighbourhood no longer exists. Please choose again.")),
+    RecordRefusal.NOT_COORDINATOR: Say(N_("Only coordinators can do that.")),
+})
+NAME_REFUSALS = frozenset({RecordRefusal.NAME_EMPTY, RecordRefusal.NAME_NOT_TEXT, RecordRefusal.NAME_TOO_LONG})
+
+
 @router.callback(PersonNeighbourhood, roles=COORDINATORS, flow=PEOPLE_FLOW, steps={"neighbourhood"})
 async def chose_neighbourhood(turn: MemberTurn, data: PersonNeighbourhood) -> None:
     _ = turn.t
     result = await turn.services.people.record_member_without_telegram(
         turn.member.id, display_name=turn.state.data["name"], neighbourhood_id=data.neighbourhood_id or None)
     if isinstance(result, RecordRefusal):
-        problems = {
-            RecordRefusal.NAME_EMPTY: _.gettext("Please type the name you would like us to use, in plain letters."),
-            RecordRefusal.NAME_NOT_TEXT: _.gettext("Please type the name you would like us to use, in plain letters."),
-            RecordRefusal.NAME_TOO_LONG: _.gettext("That name is a little long: please use 64 characters or fewer."),
-        }
-        if result in problems:  # ask for the name again
+        text = RECORD_REFUSALS.say(_, result)
+        if result in NAME_REFUSALS:  # ask for the name again
             await turn.set_dialogue(PEOPLE_FLOW, "name")
-            await turn.show(problems[result])
+            await turn.show(text)
         elif result is RecordRefusal.UNKNOWN_NEIGHBOURHOOD:  # the dialogue stays at this question
-            await ask_neighbourhood(turn, PersonNeighbourhood,
-                                    _.gettext("That neighbourhood no longer exists. Please choose again."))
+            await ask_neighbourhood(turn, PersonNeighbourhood, text)
         else:
             await turn.end_dialogue()
-            await turn.show(_.gettext("Only coordinators can do that."))
+            await turn.show(text)
         return
     await turn.end_dialogue()
     await _person_menu(turn, result)
@@ -225,6 +232,24 @@ async def spend_for(turn: MemberTurn, data: SpendFor) -> None:
     await turn.show(_.gettext("What would they like?"), keyboard(*rows, navigation))
 
 
+def _their_weekly_limit(t: Translator, *, limit: int, **_params: object) -> str:
+    return t.ngettext("A member can have {n} voucher a week for this; they have had theirs.",
+                      "A member can have {n} vouchers a week for this; they have had theirs.", limit)
+
+
+NO_LONGER_ON_OFFER = Say(N_("That is no longer on offer."))
+ONLY_WITHOUT_TELEGRAM = Say(N_("You can only act for members who have no Telegram of their own."))
+SPEND_FOR_REFUSALS = RefusalTable(RedeemRefusal, {
+    RedeemRefusal.INSUFFICIENT_CREDIT: Say(N_("Not enough credits: this costs {cost} and their balance is "
+                                              "{balance}.")),
+    RedeemRefusal.WEEKLY_LIMIT: _their_weekly_limit,
+    RedeemRefusal.NOT_FOUND: NO_LONGER_ON_OFFER,
+    RedeemRefusal.INACTIVE: NO_LONGER_ON_OFFER,
+    RedeemRefusal.NOT_ALLOWED: ONLY_WITHOUT_TELEGRAM,
+    RedeemRefusal.NOT_REGISTERED: ONLY_WITHOUT_TELEGRAM,
+})
+
+
 @router.callback(BuyFor, roles=COORDINATORS, flow=PEOPLE_FLOW, steps={"spend"})
 async def buy_for(turn: MemberTurn, data: BuyFor) -> None:
     _ = turn.t
@@ -239,17 +264,9 @@ async def buy_for(turn: MemberTurn, data: BuyFor) -> None:
                                   date=_.date(_.local_date(result.expires_at)),
                                   balance=_.credits(result.balance_after_minutes)))
         return
-    if result.reason is RedeemRefusal.INSUFFICIENT_CREDIT:
-        await turn.answer(_.gettext("Not enough credits: this costs {cost} and their balance is {balance}.",
-                                    cost=_.credits(result.cost_minutes or 0),
-                                    balance=_.credits(result.balance_minutes or 0)), alert=True)
-    elif result.reason is RedeemRefusal.WEEKLY_LIMIT:
-        limit = result.weekly_limit or 0
-        await turn.answer(_.ngettext("A member can have {n} voucher a week for this; they have had theirs.",
-                                     "A member can have {n} vouchers a week for this; they have had theirs.",
-                                     limit), alert=True)
-    else:
-        await turn.answer(_.gettext("That is no longer on offer."), alert=True)
+    await turn.answer(SPEND_FOR_REFUSALS.say(_, result.reason, cost=_.credits(result.cost_minutes or 0),
+                                             balance=_.credits(result.balance_minutes or 0),
+                                             limit=result.weekly_limit or 0), alert=True)
 
 
 # --------------------------------------------------------------------------- crediting a whole activity
@@ -355,6 +372,31 @@ async def group_cancelled(turn: MemberTurn, data: CancelGroupCredit) -> None:
     await turn.show(turn.t.gettext("Cancelled."))
 
 
+START_AGAIN = Say(N_("Sorry, that could not be credited: please check the date and time and start again "
+                     "with /groupcredit."))
+GROUP_CREDIT_REFUSALS = RefusalTable(GroupCreditRefusal, {
+    GroupCreditRefusal.UNKNOWN_ATTENDEE: Say(N_("These member numbers are not registered members: {numbers}. "
+                                                "Please type the list again.")),
+    GroupCreditRefusal.INCLUDES_COORDINATOR: Say(N_("You can't credit your own hours: leave your number out "
+                                                    "and ask another coordinator. Please type the list again.")),
+    GroupCreditRefusal.TOO_LONG_FOR_ONE_DAY: Say(N_("This would take these members past 12 hours that day: "
+                                                    "{numbers}. Please type the list again.")),
+    GroupCreditRefusal.NO_ATTENDEES: Say(N_("Please type member numbers only, for example: 12, 15, 31.")),
+    # What the dialogue's own questions and buttons already rule out, or a role lost on
+    # the way: nothing to ask again, so the dialogue ends.
+    GroupCreditRefusal.NOT_COORDINATOR: START_AGAIN,
+    GroupCreditRefusal.UNKNOWN_ORGANISATION: START_AGAIN,
+    GroupCreditRefusal.UNKNOWN_ACTIVITY: START_AGAIN,
+    GroupCreditRefusal.ZERO: START_AGAIN,
+    GroupCreditRefusal.NOTE_TOO_LONG: START_AGAIN,
+    GroupCreditRefusal.IN_FUTURE: START_AGAIN,
+    GroupCreditRefusal.TOO_OLD: START_AGAIN,
+    GroupCreditRefusal.NOT_A_GROUP: START_AGAIN,
+})
+ATTENDEE_REFUSALS = frozenset({GroupCreditRefusal.UNKNOWN_ATTENDEE, GroupCreditRefusal.INCLUDES_COORDINATOR,
+                               GroupCreditRefusal.TOO_LONG_FOR_ONE_DAY, GroupCreditRefusal.NO_ATTENDEES})
+
+
 @router.callback(ConfirmGroupCredit, roles=COORDINATORS, flow=GROUP_FLOW, steps={"confirm"})
 async def group_confirmed(turn: MemberTurn, button_data: ConfirmGroupCredit) -> None:
     _ = turn.t
@@ -368,20 +410,10 @@ async def group_confirmed(turn: MemberTurn, button_data: ConfirmGroupCredit) -> 
         await turn.show(_.ngettext("Credited {n} account, {duration} in all.", "Credited {n} accounts, {duration} in all.",
                                    len(result.entries), duration=_.duration(result.total_minutes)))
         return
-    numbers = ", ".join(str(member_id) for member_id in result.member_ids)
-    problems = {
-        GroupCreditRefusal.UNKNOWN_ATTENDEE: _.gettext("These member numbers are not registered members: {numbers}. "
-                                                       "Please type the list again.", numbers=numbers),
-        GroupCreditRefusal.INCLUDES_COORDINATOR: _.gettext("You can't credit your own hours: leave your number out "
-                                                           "and ask another coordinator. Please type the list again."),
-        GroupCreditRefusal.TOO_LONG_FOR_ONE_DAY: _.gettext("This would take these members past 12 hours that day: "
-                                                           "{numbers}. Please type the list again.", numbers=numbers),
-        GroupCreditRefusal.NO_ATTENDEES: _.gettext("Please type member numbers only, for example: 12, 15, 31."),
-    }
-    if result.reason in problems:
+    text = GROUP_CREDIT_REFUSALS.say(_, result.reason, numbers=", ".join(map(str, result.member_ids)))
+    if result.reason in ATTENDEE_REFUSALS:  # the list is asked for again
         await turn.set_dialogue(GROUP_FLOW, "attendees", **data)
-        await turn.show(problems[result.reason])
+        await turn.show(text)
         return
     await turn.end_dialogue()
-    await turn.show(_.gettext("Sorry, that could not be credited: please check the date and time and start again "
-                              "with /groupcredit."))
+    await turn.show(text)

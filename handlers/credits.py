@@ -15,6 +15,7 @@ from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import button, keyboard, number, paged
 from handlers.wording import duration_problem
@@ -202,24 +203,31 @@ async def typed_amount(turn: MemberTurn, text: str) -> None:
                                button(_.gettext("Cancel"), CancelGiving())]))
 
 
+NOT_MADE = Say(N_("That transfer could not be made. Please send /give to try again."))
+TRANSFERS = RefusalTable(TransferOutcome, {
+    TransferOutcome.TRANSFERRED: Say(N_("Done: you gave {amount} to {name}. Your balance is now {balance}.")),
+    TransferOutcome.INSUFFICIENT_CREDIT: Say(N_("You don't have enough credits for that: your balance is {balance}.")),
+    # What the dialogue's questions already rule out, or a recipient gone meanwhile.
+    TransferOutcome.SAME_MEMBER: NOT_MADE,
+    TransferOutcome.UNKNOWN_RECIPIENT: NOT_MADE,
+    TransferOutcome.NOT_POSITIVE: NOT_MADE,
+    TransferOutcome.RECIPIENT_ERASED: NOT_MADE,
+    TransferOutcome.NOT_REGISTERED: NOT_MADE,
+    TransferOutcome.NOTE_TOO_LONG: NOT_MADE,
+})
+
+
 @router.callback(ConfirmGiving, flow=GIVE_FLOW, steps={"confirm"})
 async def confirmed(turn: MemberTurn, button_data: ConfirmGiving) -> None:
     _ = turn.t
     data = turn.state.data
     result = await turn.services.transfers.transfer(turn.member.id, data["to"], data["minutes"],
                                                     idempotency_key=f"give:{data['key']}")
-    if result.outcome is TransferOutcome.INSUFFICIENT_CREDIT:
-        await turn.show(_.gettext("You don't have enough credits for that: your balance is {balance}.",
-                                  balance=_.credits(result.balance_minutes or 0)))
-        await turn.end_dialogue()
-        return
     await turn.end_dialogue()
-    if result.outcome is TransferOutcome.TRANSFERRED:
-        await turn.show(_.gettext("Done: you gave {amount} to {name}. Your balance is now {balance}.",
-                                  amount=_.credits(result.minutes), name=data["to_name"],
-                                  balance=_.credits(result.balance_after_minutes or 0)))
-    else:
-        await turn.show(_.gettext("That transfer could not be made. Please send /give to try again."))
+    balance = (result.balance_after_minutes if result.outcome is TransferOutcome.TRANSFERRED
+               else result.balance_minutes)
+    await turn.show(TRANSFERS.say(_, result.outcome, amount=_.credits(result.minutes), name=data["to_name"],
+                                  balance=_.credits(balance or 0)))
 
 
 @renders(OutboxKind.CREDITS_RECEIVED)

@@ -87,11 +87,19 @@ async def _show_activities(turn: MemberTurn) -> None:
     await turn.show("\n".join(lines), keyboard(*rows))
 
 
+FLAG_REFUSALS = RefusalTable(FlagOutcome, {
+    FlagOutcome.NOT_STAFF: Say(ONLY_STAFF),
+    FlagOutcome.NOT_FOUND: Say(N_("That activity no longer exists. Please choose again.")),
+}, except_=frozenset({FlagOutcome.CHANGED}))  # answered with the list as it now is
+
+
 @router.callback(SetFlag, roles=STAFF, refusal=ONLY_STAFF)
 async def set_flag(turn: MemberTurn, data: SetFlag) -> None:
     outcome = await turn.services.activity_types.set_flag(turn.member.id, data.activity_type_id, FLAGS[data.flag],
                                                           data.value)
     if outcome is FlagOutcome.NOT_STAFF:
-        await turn.answer(turn.t.gettext(ONLY_STAFF), alert=True)
+        await turn.answer(FLAG_REFUSALS.say(turn.t, outcome), alert=True)
         return
+    if outcome is FlagOutcome.NOT_FOUND:
+        await turn.answer(FLAG_REFUSALS.say(turn.t, outcome), alert=True)
     await _show_activities(turn)

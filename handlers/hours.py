@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services.hour_rules import NOTE_MAX, LogRefusal
 from bot.services.hours import LoggedEntry
 from handlers.base import MemberTurn
 from handlers.callback_data import Between, CallbackData
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import ask_past_day, button, day_from_button, day_text, keyboard, read_past_day
 from handlers.wording import duration_problem
@@ -189,22 +190,40 @@ async def send_for_approval(turn: MemberTurn, data: SendForApproval) -> None:
     await _refused(turn, result)
 
 
+NOT_LOGGED = Say(N_("Sorry, those hours could not be logged. Please send /log to try again."))
+
+
+def _too_old(t: Translator, *, days: int, **_params: object) -> str:
+    return t.ngettext("That is more than {n} day ago: please ask your coordinator to record it.",
+                      "That is more than {n} days ago: please ask your coordinator to record it.", days)
+
+
+LOG_REFUSALS = RefusalTable(LogRefusal, {
+    LogRefusal.IN_FUTURE: Say(N_("You can't log hours for a day that hasn't happened yet.")),
+    LogRefusal.TOO_OLD: _too_old,
+    LogRefusal.TOO_LONG_FOR_ONE_DAY: Say(N_("With what you have already logged that day this comes to more than "
+                                            "12 hours. Please type a shorter time.")),
+    # Choices the dialogue offered that are gone or were forged, and what its own
+    # questions already refuse: nothing to ask again, so the dialogue ends.
+    LogRefusal.NOT_REGISTERED: NOT_LOGGED,
+    LogRefusal.UNKNOWN_ORGANISATION: NOT_LOGGED,
+    LogRefusal.UNKNOWN_ACTIVITY: NOT_LOGGED,
+    LogRefusal.NOT_ALLOWED: NOT_LOGGED,
+    LogRefusal.ZERO: NOT_LOGGED,
+    LogRefusal.NOTE_TOO_LONG: NOT_LOGGED,
+})
+
+
 async def _refused(turn: MemberTurn, refusal: LogRefusal) -> None:
-    _ = turn.t
+    text = LOG_REFUSALS.say(turn.t, refusal, days=turn.services.config.hours.log_window_days)
     if refusal in (LogRefusal.IN_FUTURE, LogRefusal.TOO_OLD):
-        text = (_.gettext("You can't log hours for a day that hasn't happened yet.")
-                if refusal is LogRefusal.IN_FUTURE else
-                _.ngettext("That is more than {n} day ago: please ask your coordinator to record it.",
-                           "That is more than {n} days ago: please ask your coordinator to record it.",
-                           turn.services.config.hours.log_window_days))
         await turn.set_dialogue(FLOW, "date", **turn.state.data)
         await turn.reply(text)  # a message of its own, so asking again does not replace it
         await _ask_date(turn)
         return
     if refusal is LogRefusal.TOO_LONG_FOR_ONE_DAY:
         await turn.set_dialogue(FLOW, "minutes", **turn.state.data)
-        await turn.show(_.gettext("With what you have already logged that day this comes to more than 12 hours. "
-                                  "Please type a shorter time."))
+        await turn.show(text)
         return
     await turn.end_dialogue()
-    await turn.show(_.gettext("Sorry, those hours could not be logged. Please send /log to try again."))
+    await turn.show(text)

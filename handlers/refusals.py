@@ -30,8 +30,8 @@ class Say:
 
 
 # A marked message, or (for one with a count, which ngettext must see written out) a
-# function of the translator.
-Wording = Say | Callable[[Translator], str]
+# function of the translator and the same keyword arguments.
+Wording = Say | Callable[..., str]
 
 TABLES: list["RefusalTable[enum.Enum]"] = []  # every table made, for the completeness test
 
@@ -54,4 +54,4 @@ class RefusalTable(Generic[E]):
 
     def say(self, t: Translator, refusal: E, **params: object) -> str:
         wording = self.wording[refusal]
-        return wording(t, **params) if isinstance(wording, Say) else wording(t)
+        return wording(t, **params)

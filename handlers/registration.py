@@ -16,6 +16,7 @@ from handlers.base import Turn
 from handlers.callback_data import CallbackData
 from handlers.command_menu import refresh_command_menu
 from handlers.menu import send_main_menu
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router, registry_of
 from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
 
@@ -120,14 +121,19 @@ async def typed_name(turn: Turn, text: str) -> None:
     await _take_name(turn, text)
 
 
+PLAIN_NAME = Say(N_("Please type the name you would like us to use, in plain letters."))
+NAME_PROBLEMS = RefusalTable(NameProblem, {
+    NameProblem.EMPTY: PLAIN_NAME,
+    NameProblem.NOT_TEXT: PLAIN_NAME,
+    NameProblem.TOO_LONG: Say(N_("That name is a little long: please use 64 characters or fewer.")),
+})
+
+
 async def _take_name(turn: Turn, raw: str) -> None:
     _ = turn.t
     name = check_display_name(raw)
-    if name is NameProblem.EMPTY or name is NameProblem.NOT_TEXT:
-        await turn.reply(_.gettext("Please type the name you would like us to use, in plain letters."))
-        return
-    if name is NameProblem.TOO_LONG:
-        await turn.reply(_.gettext("That name is a little long: please use 64 characters or fewer."))
+    if isinstance(name, NameProblem):
+        await turn.reply(NAME_PROBLEMS.say(_, name))
         return
     await turn.set_dialogue(FLOW, "neighbourhood", **{**turn.state.data, "name": name})
     await ask_neighbourhood(turn, RegistrationNeighbourhood,

@@ -67,7 +67,7 @@ async def ask_capacity(turn: MemberTurn) -> None:
     await ask(turn, turn.t.gettext("How many volunteers are needed at most? (1 to 500)"))
 
 
-def too_long(t: Translator) -> str:
+def too_long(t: Translator, **_params: object) -> str:
     return t.ngettext("That is too long for a shift card: please keep it under {n} character.",
                       "That is too long for a shift card: please keep it under {n} characters.",
                       DESCRIPTION_MAX_CHARS)

@@ -22,6 +22,7 @@ from bot.services.outbox_payloads import OutboxKind
 from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.shift_buttons import (
     Attendance,
@@ -219,22 +220,25 @@ async def card(turn: MemberTurn, data: OpenShift) -> None:
     await show_card(turn, data.shift_id)
 
 
+SIGNUPS = RefusalTable(SignupOutcome, {
+    SignupOutcome.BOOKED: Say(N_("✅ You're booked. We'll remind you the day before.")),
+    SignupOutcome.WAITLISTED: Say(N_("⏳ You're on the waiting list. We'll tell you if a place comes free.")),
+    SignupOutcome.ALREADY_BOOKED: Say(N_("You're already booked on this shift.")),
+    SignupOutcome.ALREADY_WAITLISTED: Say(N_("You're already on the waiting list.")),
+    SignupOutcome.FULL: Say(N_("Sorry, the last place has just gone. You can join the waiting list.")),
+    SignupOutcome.COLLIDES: Say(N_("You're booked on another shift at that time.")),
+    SignupOutcome.DBS_REQUIRED: Say(N_("This shift needs a DBS check that is valid on the day. "
+                                         "Please ask the coordinator.")),
+    SignupOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
+    SignupOutcome.SHIFT_ENDED: Say(N_("This shift has already finished.")),
+    SignupOutcome.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
+    SignupOutcome.NOT_FOUND: Say(N_("That shift no longer exists.")),
+    SignupOutcome.NOT_REGISTERED: Say(N_("Please register first: send /start.")),
+})
+
+
 def signup_text(t: Translator, outcome: SignupOutcome) -> str:
-    return {
-        SignupOutcome.BOOKED: t.gettext("✅ You're booked. We'll remind you the day before."),
-        SignupOutcome.WAITLISTED: t.gettext("⏳ You're on the waiting list. We'll tell you if a place comes free."),
-        SignupOutcome.ALREADY_BOOKED: t.gettext("You're already booked on this shift."),
-        SignupOutcome.ALREADY_WAITLISTED: t.gettext("You're already on the waiting list."),
-        SignupOutcome.FULL: t.gettext("Sorry, the last place has just gone. You can join the waiting list."),
-        SignupOutcome.COLLIDES: t.gettext("You're booked on another shift at that time."),
-        SignupOutcome.DBS_REQUIRED: t.gettext("This shift needs a DBS check that is valid on the day. "
-                                              "Please ask the coordinator."),
-        SignupOutcome.SIGNUP_CLOSED: t.gettext("This shift has already started."),
-        SignupOutcome.SHIFT_ENDED: t.gettext("This shift has already finished."),
-        SignupOutcome.SHIFT_CANCELLED: t.gettext("This shift has been cancelled."),
-        SignupOutcome.NOT_FOUND: t.gettext("That shift no longer exists."),
-        SignupOutcome.NOT_REGISTERED: t.gettext("Please register first: send /start."),
-    }[outcome]
+    return SIGNUPS.say(t, outcome)
 
 
 @router.callback(SignUp)
@@ -257,20 +261,23 @@ async def _book(turn: MemberTurn, shift_id: int, *, waitlist: bool) -> None:
         await turn.answer(signup_text(turn.t, outcome), alert=True)
 
 
+LEAVING = RefusalTable(LeaveOutcome, {
+    LeaveOutcome.CANCELLED: Say(N_("Your place is cancelled. Thank you for letting us know.")),
+    LeaveOutcome.CANCELLED_LATE: Say(N_("Your place is cancelled. As it is close to the start, "
+                                        "the coordinator has been told.")),
+    LeaveOutcome.LEFT_WAITLIST: Say(N_("You've left the waiting list.")),
+    LeaveOutcome.NOT_SIGNED_UP: Say(N_("You're not signed up for this shift.")),
+    LeaveOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
+    LeaveOutcome.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
+    LeaveOutcome.NOT_FOUND: Say(N_("That shift no longer exists.")),
+})
+
+
 @router.callback(Leave)
 async def leave(turn: MemberTurn, data: Leave) -> None:
     _ = turn.t
     outcome = await turn.services.shifts.leave(turn.member.id, data.shift_id)
-    text = {
-        LeaveOutcome.CANCELLED: _.gettext("Your place is cancelled. Thank you for letting us know."),
-        LeaveOutcome.CANCELLED_LATE: _.gettext("Your place is cancelled. As it is close to the start, "
-                                               "the coordinator has been told."),
-        LeaveOutcome.LEFT_WAITLIST: _.gettext("You've left the waiting list."),
-        LeaveOutcome.NOT_SIGNED_UP: _.gettext("You're not signed up for this shift."),
-        LeaveOutcome.SIGNUP_CLOSED: _.gettext("This shift has already started."),
-        LeaveOutcome.SHIFT_CANCELLED: _.gettext("This shift has been cancelled."),
-        LeaveOutcome.NOT_FOUND: _.gettext("That shift no longer exists."),
-    }[outcome]
+    text = LEAVING.say(_, outcome)
     if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
         await turn.answer()
         await show_card(turn, data.shift_id, notice=text)
@@ -278,16 +285,25 @@ async def leave(turn: MemberTurn, data: Leave) -> None:
         await turn.answer(text, alert=True)
 
 
+NOT_PROMOTED = Say(N_("You don't hold a place from the waiting list on this shift."))
+DECLINING = RefusalTable(DeclineOutcome, {
+    DeclineOutcome.DECLINED: Say(N_("No problem: we've offered your place to the next person waiting.")),
+    DeclineOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
+    DeclineOutcome.NOT_PROMOTED: NOT_PROMOTED,
+    DeclineOutcome.NOT_SIGNED_UP: NOT_PROMOTED,
+    DeclineOutcome.SHIFT_CANCELLED: NOT_PROMOTED,
+    DeclineOutcome.NOT_FOUND: NOT_PROMOTED,
+})
+
+
 @router.callback(DeclinePlace)
 async def decline(turn: MemberTurn, data: DeclinePlace) -> None:
     _ = turn.t
     outcome = await turn.services.shifts.decline_promotion(turn.member.id, data.shift_id)
     if outcome is DeclineOutcome.DECLINED:
-        await turn.show(_.gettext("No problem: we've offered your place to the next person waiting."))
-    elif outcome is DeclineOutcome.SIGNUP_CLOSED:
-        await turn.answer(_.gettext("This shift has already started."), alert=True)
+        await turn.show(DECLINING.say(_, outcome))
     else:
-        await turn.answer(_.gettext("You don't hold a place from the waiting list on this shift."), alert=True)
+        await turn.answer(DECLINING.say(_, outcome), alert=True)
 
 
 @router.callback(ShiftCalendar)

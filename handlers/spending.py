@@ -22,6 +22,7 @@ from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
+from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import button, keyboard, paged
 
@@ -116,6 +117,22 @@ async def see(turn: MemberTurn, data: SeeOpportunity) -> None:
         [button(_.plain("Back"), Directory())]))
 
 
+def _weekly_limit(t: Translator, *, limit: int, **_params: object) -> str:
+    return t.ngettext("You can have {n} voucher a week for this; please come back next week.",
+                      "You can have {n} vouchers a week for this; please come back next week.", limit)
+
+
+NO_LONGER_ON_OFFER = Say(N_("That is no longer on offer."))
+SPEND_REFUSALS = RefusalTable(RedeemRefusal, {
+    RedeemRefusal.INSUFFICIENT_CREDIT: Say(N_("Not enough credits: this costs {cost} and your balance is {balance}.")),
+    RedeemRefusal.WEEKLY_LIMIT: _weekly_limit,
+    RedeemRefusal.NOT_FOUND: NO_LONGER_ON_OFFER,
+    RedeemRefusal.INACTIVE: NO_LONGER_ON_OFFER,
+    RedeemRefusal.NOT_ALLOWED: NO_LONGER_ON_OFFER,  # only when spending for someone else
+    RedeemRefusal.NOT_REGISTERED: Say(N_("Please register first: send /start.")),
+})
+
+
 @router.callback(GetVoucher, flow=FLOW, steps={"confirm"})
 async def buy(turn: MemberTurn, data: GetVoucher) -> None:
     _ = turn.t
@@ -126,17 +143,9 @@ async def buy(turn: MemberTurn, data: GetVoucher) -> None:
     result = await turn.services.spending.redeem(turn.member.id, pending["opportunity_id"],
                                                  idempotency_key=f"spend:{pending['key']}")
     if not isinstance(result, IssuedVoucher):
-        if result.reason is RedeemRefusal.INSUFFICIENT_CREDIT:
-            await turn.answer(_.gettext("Not enough credits: this costs {cost} and your balance is {balance}.",
-                                        cost=_.credits(result.cost_minutes or 0),
-                                        balance=_.credits(result.balance_minutes or 0)), alert=True)
-        elif result.reason is RedeemRefusal.WEEKLY_LIMIT:
-            limit = result.weekly_limit or 0
-            await turn.answer(_.ngettext("You can have {n} voucher a week for this; please come back next week.",
-                                         "You can have {n} vouchers a week for this; please come back next week.",
-                                         limit), alert=True)
-        else:
-            await turn.answer(_.gettext("That is no longer on offer."), alert=True)
+        await turn.answer(SPEND_REFUSALS.say(_, result.reason, cost=_.credits(result.cost_minutes or 0),
+                                             balance=_.credits(result.balance_minutes or 0),
+                                             limit=result.weekly_limit or 0), alert=True)
         return
     await turn.end_dialogue()
     await turn.show(_.gettext("🎟 Your voucher for <b>{name}</b>: <code>{code}</code>\n"
@@ -165,18 +174,29 @@ async def vouchers(turn: MemberTurn, args: list[str]) -> None:
             if voucher.status is VoucherStatus.ISSUED else None)
 
 
+CANCELLING = RefusalTable(CancelOutcome, {
+    CancelOutcome.CANCELLED: Say(N_("Cancelled; {amount} refunded.")),
+    CancelOutcome.ALREADY_REDEEMED: Say(N_("That voucher has already been used.")),
+    CancelOutcome.ALREADY_CANCELLED: Say(N_("That voucher was already cancelled.")),
+    CancelOutcome.EXPIRED: Say(N_("That voucher has expired; its credits were refunded.")),
+    CancelOutcome.UNKNOWN_CODE: Say(N_("That voucher was not found.")),
+})
+
+
 @router.callback(CancelVoucher)
 async def cancel_voucher(turn: MemberTurn, data: CancelVoucher) -> None:
     _ = turn.t
     result = await turn.services.spending.cancel_voucher(turn.member.id, data.code)
-    text = {
-        CancelOutcome.CANCELLED: _.gettext("Cancelled; {amount} refunded.", amount=_.credits(result.refunded_minutes or 0)),
-        CancelOutcome.ALREADY_REDEEMED: _.gettext("That voucher has already been used."),
-        CancelOutcome.ALREADY_CANCELLED: _.gettext("That voucher was already cancelled."),
-        CancelOutcome.EXPIRED: _.gettext("That voucher has expired; its credits were refunded."),
-        CancelOutcome.UNKNOWN_CODE: _.gettext("That voucher was not found."),
-    }[result.outcome]
-    await turn.show(text)
+    await turn.show(CANCELLING.say(_, result.outcome, amount=_.credits(result.refunded_minutes or 0)))
+
+
+REDEMPTIONS = RefusalTable(RedemptionOutcome, {
+    RedemptionOutcome.ALREADY_REDEEMED: Say(N_("❌ This voucher has already been used.")),
+    RedemptionOutcome.EXPIRED: Say(N_("❌ This voucher has expired.")),
+    RedemptionOutcome.CANCELLED: Say(N_("❌ This voucher was cancelled.")),
+    RedemptionOutcome.UNKNOWN_CODE: Say(N_("❌ There is no voucher with that code. Please check it.")),
+    RedemptionOutcome.NOT_PARTNER: Say(N_("Only partner staff of the venue can accept this voucher.")),
+}, except_=frozenset({RedemptionOutcome.REDEEMED}))  # said with the voucher's details
 
 
 # The role first, so someone who is not partner staff learns nothing about a code.
@@ -187,20 +207,13 @@ async def redeem(turn: MemberTurn, args: list[str]) -> None:
         await turn.reply(_.gettext("Type the code after the command, for example: /redeem ABCD-EFGH"))
         return
     result = await turn.services.spending.confirm_redemption(turn.member.id, " ".join(args))
-    texts = {
-        RedemptionOutcome.ALREADY_REDEEMED: _.gettext("❌ This voucher has already been used."),
-        RedemptionOutcome.EXPIRED: _.gettext("❌ This voucher has expired."),
-        RedemptionOutcome.CANCELLED: _.gettext("❌ This voucher was cancelled."),
-        RedemptionOutcome.UNKNOWN_CODE: _.gettext("❌ There is no voucher with that code. Please check it."),
-        RedemptionOutcome.NOT_PARTNER: _.gettext("Only partner staff of the venue can accept this voucher."),
-    }
     if result.outcome is RedemptionOutcome.REDEEMED:
         await turn.reply(_.gettext("✅ Accepted: {name} for {member} ({cost}).",
                                    name=result.opportunity.name(turn.language),
                                    member=result.member_display_name or _.gettext("a former member"),
                                    cost=_.credits(result.cost_minutes or 0)))
     else:
-        await turn.reply(texts[result.outcome])
+        await turn.reply(REDEMPTIONS.say(_, result.outcome))
 
 
 @renders(OutboxKind.VOUCHER_REDEEMED)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.db.models import Role
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.parsing.dates import DateError
 from bot.parsing.durations import DurationError
 from bot.services.container import Services
 from bot.services.outbox_payloads import TimeEntryFacts
+from handlers.refusals import RefusalTable, Say
 
 
 def role_label(t: Translator, role: Role) -> str:
@@ -18,28 +19,48 @@ def role_label(t: Translator, role: Role) -> str:
             Role.PARTNER: t.gettext("partner"), Role.ADMIN: t.gettext("admin")}[role]
 
 
+UNREADABLE_DATE = Say(N_("I couldn't read that date. Try “today”, “yesterday”, 3/12 or 3 Dec."))
+DATES = RefusalTable(DateError, {
+    DateError.EMPTY: UNREADABLE_DATE,
+    DateError.UNRECOGNISED: UNREADABLE_DATE,
+    DateError.MISSING_TIME: UNREADABLE_DATE,
+    DateError.END_BEFORE_START: UNREADABLE_DATE,
+    DateError.NONEXISTENT_TIME: UNREADABLE_DATE,
+    DateError.IMPOSSIBLE: Say(N_("That date does not exist. Please check the day and month.")),
+})
+
+UNREADABLE_TIMES = Say(N_("I couldn't read those times. Try 10:00-12:30, 2pm-4pm or 10yb-1yp."))
+TIMES = RefusalTable(DateError, {
+    DateError.EMPTY: UNREADABLE_TIMES,
+    DateError.UNRECOGNISED: UNREADABLE_TIMES,
+    DateError.MISSING_TIME: UNREADABLE_TIMES,
+    DateError.END_BEFORE_START: Say(N_("The end must be after the start (a shift can't run past midnight).")),
+    DateError.NONEXISTENT_TIME: Say(N_("That time doesn't exist on that day: the clocks go forward. "
+                                       "Please choose another time.")),
+    DateError.IMPOSSIBLE: Say(N_("That time doesn't exist. Please check it.")),
+})
+
+UNREADABLE_DURATION = Say(N_("I couldn't read that. Type hours and minutes, for example 2, 1.5, 1:30 or 90m."))
+DURATIONS = RefusalTable(DurationError, {
+    DurationError.EMPTY: UNREADABLE_DURATION,
+    DurationError.UNRECOGNISED: UNREADABLE_DURATION,
+    DurationError.ZERO: Say(N_("That is no time at all: please type how long you gave.")),
+    DurationError.NEGATIVE: Say(N_("Time given can't be negative.")),
+    DurationError.TOO_LONG: Say(N_("That is more than 12 hours in a day. Please log each day separately.")),
+    DurationError.NOT_WHOLE_MINUTES: Say(N_("Please give the time to the nearest minute.")),
+})
+
+
 def date_problem(t: Translator, error: DateError) -> str:
-    if error is DateError.IMPOSSIBLE:
-        return t.gettext("That date does not exist. Please check the day and month.")
-    return t.gettext("I couldn't read that date. Try “today”, “yesterday”, 3/12 or 3 Dec.")
+    return DATES.say(t, error)
 
 
 def times_problem(t: Translator, error: DateError) -> str:
-    return {
-        DateError.END_BEFORE_START: t.gettext("The end must be after the start (a shift can't run past midnight)."),
-        DateError.NONEXISTENT_TIME: t.gettext("That time doesn't exist on that day: the clocks go forward. "
-                                              "Please choose another time."),
-        DateError.IMPOSSIBLE: t.gettext("That time doesn't exist. Please check it."),
-    }.get(error, t.gettext("I couldn't read those times. Try 10:00-12:30, 2pm-4pm or 10yb-1yp."))
+    return TIMES.say(t, error)
 
 
 def duration_problem(t: Translator, error: DurationError) -> str:
-    return {
-        DurationError.ZERO: t.gettext("That is no time at all: please type how long you gave."),
-        DurationError.NEGATIVE: t.gettext("Time given can't be negative."),
-        DurationError.TOO_LONG: t.gettext("That is more than 12 hours in a day. Please log each day separately."),
-        DurationError.NOT_WHOLE_MINUTES: t.gettext("Please give the time to the nearest minute."),
-    }.get(error, t.gettext("I couldn't read that. Type hours and minutes, for example 2, 1.5, 1:30 or 90m."))
+    return DURATIONS.say(t, error)
 
 
 def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
