@@ -3,12 +3,18 @@
 The .po files are the source of truth and are compiled in memory when first used, so a
 checkout never runs with a stale .mo. `Translator` is what the handlers hold for one
 member: its `gettext`/`ngettext` are the names Babel extracts.
+
+Every message goes out with parse_mode=HTML, so what they return is `markupsafe.Markup`:
+the catalogue's text is trusted HTML (translators may write <b>), every parameter that
+is not itself Markup is escaped (a member called "<Ceri>" arrives as text, not as a tag
+Telegram refuses), and Markup keeps its mark when concatenated or joined with
+`Markup(...).join`, escaping the plain strings it meets, so nothing is escaped twice.
+Button labels are plain text (`plain`), never HTML.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
-import html
 import io
 from datetime import date, datetime
 from functools import cache
@@ -20,21 +26,14 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("cy", "en")  # Welsh first: the scheme treats Welsh no less favourably
 
 
-class Safe(str):
-    """Text that is already HTML (a rendered message), so it is not escaped again."""
-
-
-def escape_params(params: dict[str, object]) -> dict[str, object]:
-    """Every message goes out with parse_mode=HTML: a member's name such as "<Ceri>"
-    must arrive as text, not as a tag Telegram refuses."""
-    return {key: value if isinstance(value, Safe) or not isinstance(value, str)
-            else html.escape(value, quote=False) for key, value in params.items()}
+__all__ = ["LANGUAGES", "N_", "Markup", "Msgid", "Translator", "escape", "translator"]
 
 
 class Msgid(str):
@@ -78,14 +77,13 @@ class Translator:
         self._locale = Locale.parse(language)
 
     # -- the names Babel extracts ------------------------------------------------
-    def gettext(self, message: str, **params: object) -> Safe:
-        text = self._catalogue.gettext(message)
-        return Safe(text.format(**escape_params(params)) if params else text)
+    def gettext(self, message: str, **params: object) -> Markup:
+        text = Markup(self._catalogue.gettext(message))
+        return text.format(**params) if params else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> Safe:
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> Markup:
         """Counts always come through here: Welsh has six plural forms."""
-        text = self._catalogue.ngettext(singular, plural, n)
-        return Safe(text.format(n=self.number(n), **escape_params(params)))
+        return Markup(self._catalogue.ngettext(singular, plural, n)).format(n=self.number(n), **params)
 
     # -- formatting ----------------------------------------------------------------
     def number(self, value: int | float) -> str:
@@ -112,7 +110,7 @@ class Translator:
     def local_date(self, value: datetime) -> date:
         return value.astimezone(self.timezone).date()
 
-    def duration(self, minutes: int) -> str:
+    def duration(self, minutes: int) -> Markup:
         """Minutes as hours and minutes: '2 awr 30 munud' / '2 hours 30 minutes'."""
         sign = "-" if minutes < 0 else ""
         hours, rest = divmod(abs(minutes), 60)
@@ -121,25 +119,25 @@ class Translator:
             parts.append(self.ngettext("{n} hour", "{n} hours", hours))
         if rest:
             parts.append(self.ngettext("{n} minute", "{n} minutes", rest))
-        return Safe(sign + " ".join(parts))
+        return sign + Markup(" ").join(parts)
 
-    def credits(self, minutes: int) -> str:
+    def credits(self, minutes: int) -> Markup:
         """A balance in time credits (one credit = one hour)."""
         if minutes % 60 == 0:
             return self.ngettext("{n} time credit", "{n} time credits", minutes // 60)
         # In hours and minutes, as every movement is shown: never "5.5 time credits" above "+2 h 30 min".
         return self.gettext("{duration} of time credits", duration=self.duration(minutes))
 
-    def pick(self, english: str, welsh: str) -> Safe:
+    def pick(self, english: str, welsh: str) -> Markup:
         """A bilingual database field in this member's language, as escaped HTML, falling
         back to the other language with a visible marker rather than showing nothing."""
         if self.language == "cy":
             if welsh.strip():
-                return Safe(html.escape(welsh, quote=False))
-            return self.gettext("[English only] {text}", text=english) if english.strip() else Safe("")
+                return escape(welsh)
+            return self.gettext("[English only] {text}", text=english) if english.strip() else Markup()
         if english.strip():
-            return Safe(html.escape(english, quote=False))
-        return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else Safe("")
+            return escape(english)
+        return self.gettext("[Welsh only] {text}", text=welsh) if welsh.strip() else Markup()
 
     def plain(self, message: str, **params: object) -> str:
         """A button label: plain text (Telegram shows it as typed), so nothing is escaped."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.db.models import Role
-from bot.i18n import N_, Safe, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.services.hour_rules import DecisionOutcome
 from bot.services import outbox_payloads as payloads
 from bot.services.outbox_payloads import OutboxKind
@@ -121,7 +121,8 @@ async def decide(turn: MemberTurn, data: Decide) -> None:
         if decision.outcome is DecisionOutcome.APPROVED:
             message = turn.query.message if turn.query else None
             shown = getattr(message, "text_html", None)  # None on an inaccessible old message
-            await turn.show(Safe(shown + "\n\n" + decision_text(_, decision.outcome)) if shown
+            # The message as Telegram holds it is HTML already: marked, so it is not escaped again.
+            await turn.show(Markup(shown) + "\n\n" + decision_text(_, decision.outcome) if shown
                             else decision_text(_, decision.outcome))
         else:
             await turn.answer(decision_text(_, decision.outcome), alert=True)

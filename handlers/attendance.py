@@ -8,11 +8,10 @@ not cancelled) before the roster is shown.
 
 from __future__ import annotations
 
-import html
 
 from bot.db.models import Attendance as Mark
 from bot.db.models import Role
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
 from bot.services import outbox_payloads as payloads
 from bot.services.outbox_payloads import OutboxKind
@@ -58,7 +57,7 @@ async def show_roster(turn: MemberTurn, shift_id: int, notice: str | None = None
         if entry.credited:
             lines.append(_.gettext("✅ {name} – credited", name=name))
             continue
-        lines.append(f"{mark} {html.escape(name, quote=False)}")
+        lines.append(Markup("{} {}").format(mark, name))
         rows.append([button(f"✅ {name}"[:60], MarkAttendance(shift_id, entry.member_id, "a", page)),
                      button(_.plain("❌ No-show"), MarkAttendance(shift_id, entry.member_id, "n", page))])
     if not roster.entries:
@@ -68,7 +67,7 @@ async def show_roster(turn: MemberTurn, shift_id: int, notice: str | None = None
                                last=page * PAGE_SIZE + len(entries), total=len(roster.entries)))
     rows.append(navigation)
     rows.append([button(_.plain("Confirm and credit hours"), ConfirmAttendance(shift_id))])
-    text = "\n".join(lines)
+    text = Markup("\n").join(lines)
     await turn.show((notice + "\n\n" + text) if notice else text, keyboard(*rows))
 
 

@@ -16,7 +16,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboard
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator, normalise_language, translator
+from bot.i18n import Markup, Translator, normalise_language, translator
 from bot.services.container import Services
 from bot.services.dialogues import DialogueState
 from bot.services.members import MemberView
@@ -91,6 +91,8 @@ class Turn:
         if self.query is None or self.answered:
             return
         self.answered = True
+        if isinstance(text, Markup):  # an alert is plain text: "<Ceri>", not "&lt;Ceri&gt;"
+            text = text.unescape()
         try:
             await self.query.answer(text=text, show_alert=alert)
         except BadRequest as error:  # too old: the member pressed it long ago

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from bot.db.models import AccountKind, TransactionKind
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
 from bot.services.transfers import StatementRow, TransferOutcome
 from bot.services import outbox_payloads as payloads
@@ -86,12 +86,13 @@ async def balance(turn: MemberTurn, args: list[str]) -> None:
             party = movement.counterparty
             where = ""
             if party is not None and party.organisation_id in names.organisations:
-                where = " · " + names.organisations[party.organisation_id].name(turn.language)
-            lines.append(f"{_.date(_.local_date(movement.created_at), 'd MMM')} · "
-                         f"{kind_label(_, movement.kind)} {signed(_, movement.amount_minutes)}{where}")
+                where = Markup(" · {}").format(names.organisations[party.organisation_id].name(turn.language))
+            lines.append(Markup("{} · {} {}{}").format(_.date(_.local_date(movement.created_at), "d MMM"),
+                                                       kind_label(_, movement.kind),
+                                                       signed(_, movement.amount_minutes), where))
     else:
         lines.append(_.gettext("No movements yet. Every hour you give earns one time credit: send /log."))
-    await turn.reply("\n".join(lines), keyboard([button(_.gettext("Full statement (CSV)"), Statement()),
+    await turn.reply(Markup("\n").join(lines), keyboard([button(_.gettext("Full statement (CSV)"), Statement()),
                                                  button(_.gettext("Give credits"), StartGiving())]))
 
 

@@ -3,13 +3,12 @@ two flags of each activity type)."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
 from bot.db.models import Role
-from bot.i18n import N_
+from bot.i18n import N_, Markup
 from bot.parsing.dates import DateError, parse_date
 from bot.services.activity_types import Flag, FlagOutcome
 from bot.services.dbs import DbsRecorded, DbsRefusal
@@ -77,14 +76,15 @@ async def _show_activities(turn: MemberTurn) -> None:
                        "(reported in the weekly summary)."), ""]
     rows = []
     for index, item in enumerate(await turn.services.activity_types.listing(), start=1):
-        lines.append(f"{index}. {'🛡' if item.requires_dbs else '▫️'}{'🏛' if item.replaces_reduced_service else '▫️'} "
-                     + html.escape(item.name(turn.language), quote=False))
+        lines.append(Markup("{}. {}{} {}").format(index, "🛡" if item.requires_dbs else "▫️",
+                                                  "🏛" if item.replaces_reduced_service else "▫️",
+                                                  item.name(turn.language)))
         rows.append([button(f"{index}. 🛡 " + ("✓" if item.requires_dbs else "✗"),
                             SetFlag(item.id, "d", not item.requires_dbs)),
                      button(f"{index}. 🏛 " + ("✓" if item.replaces_reduced_service else "✗"),
                             SetFlag(item.id, "r", not item.replaces_reduced_service))])
     lines.extend(["", _.gettext("Press a button to switch it on (✓) or off (✗).")])
-    await turn.show("\n".join(lines), keyboard(*rows))
+    await turn.show(Markup("\n").join(lines), keyboard(*rows))
 
 
 FLAG_REFUSALS = RefusalTable(FlagOutcome, {

@@ -8,13 +8,12 @@ shown and again when the change is saved. Every change is confirmed in a message
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import InlineKeyboardButton
 
 from bot.db.models import Role, SpendKind
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services.offers import (
     DESCRIPTION_MAX,
@@ -356,7 +355,7 @@ async def ask_confirm(turn: MemberTurn) -> None:
                  if draft.weekly_limit else _.gettext("No weekly limit."))
     for label, text in ((_.gettext("In English:"), draft.description_en), (_.gettext("In Welsh:"), draft.description_cy)):
         if text:
-            lines.append(f"{label} {html.escape(text, quote=False)}")
+            lines.append(Markup("{} {}").format(label, text))
     await _ask(turn, "\n".join(lines), [button(_.plain("✅ Add it"), SaveOffer())])
 
 

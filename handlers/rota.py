@@ -9,11 +9,10 @@ after it ends without a second copy of the attendance screens.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from bot.db.models import Role
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.services.rota import Phase, RotaItem, RotaRefusal, RosterPerson, ShiftRoster, Standing
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
@@ -125,9 +124,9 @@ async def show_rota(turn: MemberTurn, section: Phase | None, page: int) -> None:
     # Three labels side by side are cut short on a phone: two rows keep them readable.
     rows = [rows[0][:2], rows[0][2:]]
     for item in result.items:
-        lines.append(f"• {time_span(_, item.starts_at, item.ends_at)} · "
-                     f"{html.escape(item.activity.name(turn.language), quote=False)}, "
-                     f"{html.escape(item.venue, quote=False)}: {tallies(_, item)}")
+        lines.append(Markup("• {} · {}, {}: {}").format(time_span(_, item.starts_at, item.ends_at),
+                                                        item.activity.name(turn.language), item.venue,
+                                                        tallies(_, item)))
         rows.append([button(item_label(_, item), RotaShift(item.shift_id, result.section))])
     if not result.items:
         lines.append(nothing_in(_, result.section))
@@ -137,7 +136,7 @@ async def show_rota(turn: MemberTurn, section: Phase | None, page: int) -> None:
     if result.page < result.pages - 1:
         navigation.append(button("▶", RotaList(result.section, result.page + 1)))
     rows.append(navigation)
-    await turn.show("\n".join(lines), keyboard(*rows))
+    await turn.show(Markup("\n").join(lines), keyboard(*rows))
 
 
 @router.callback(RotaShift, roles=COORDINATORS, refusal=ONLY_COORDINATORS)
@@ -150,7 +149,7 @@ async def rota_shift(turn: MemberTurn, data: RotaShift) -> None:
 
 
 def person_line(t: Translator, person: RosterPerson) -> str:
-    name = html.escape(person.display_name or t.plain("(erased member)"), quote=False)
+    name = person.display_name or t.plain("(erased member)")
     if person.standing is Standing.ATTENDED:
         return (t.gettext("✅ {name}: attended, credited", name=name) if person.credited
                 else t.gettext("✅ {name}: attended", name=name))
@@ -173,7 +172,7 @@ async def show_shift(turn: MemberTurn, roster: ShiftRoster, section: Phase, page
     lines = [_.gettext("<b>{activity}</b> – {organisation}",
                        activity=item.activity.name(turn.language), organisation=item.organisation.name(turn.language)),
              "🗓 " + time_span(_, item.starts_at, item.ends_at),
-             "📍 " + html.escape(item.venue, quote=False),
+             Markup("📍 {}").format(item.venue),
              phase_line(_, item),
              _.gettext("Places: {tallies}", tallies=tallies(_, item)), ""]
     people, navigation, page = paged(roster.people, page, lambda number: RotaShift(item.shift_id, section, number))

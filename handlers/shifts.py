@@ -12,7 +12,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton
 
 from bot.db.models import ShiftStatus, SignupStatus
-from bot.i18n import N_, Safe, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.services.shift_rules import week_range
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_queries import ShiftCard, ShiftListItem
@@ -69,7 +69,7 @@ def list_label(t: Translator, item: ShiftListItem) -> str:
             f"{item.activity.name(t.language)} · {offer}")
 
 
-def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
+def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> Markup:
     lines = [
         t.gettext("<b>{activity}</b> with {organisation}", activity=card.activity.name(t.language),
                   organisation=card.organisation.name(t.language)),
@@ -79,8 +79,8 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
     if card.address:
         lines.append(t.gettext("Address: {address}", address=card.address))
     if card.latitude is not None and card.longitude is not None:
-        lines.append(f"🗺 https://www.openstreetmap.org/?mlat={card.latitude:.5f}&amp;mlon={card.longitude:.5f}"
-                     f"#map=17/{card.latitude:.5f}/{card.longitude:.5f}")
+        lines.append(Markup("🗺 https://www.openstreetmap.org/?mlat={0:.5f}&amp;mlon={1:.5f}#map=17/{0:.5f}/{1:.5f}")
+                     .format(card.latitude, card.longitude))
     lines.append("👥 " + places(t, card.free_places, card.waitlist_length))
     if card.requires_dbs:
         lines.append("🛡 " + (t.gettext("Needs a DBS check (yours is valid).") if card.my_dbs_valid
@@ -100,7 +100,7 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> str:
     if bot_username:
         link = "https://t.me/" + bot_username + "?start=shift_" + str(card.shift_id)
         lines.extend(["", t.gettext("Share: {link}", link=link)])
-    return "\n".join(lines)
+    return Markup("\n").join(lines)
 
 
 # --------------------------------------------------------------------------- finding
@@ -202,7 +202,7 @@ async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None) 
     rows.append([button(_.gettext("◀ All shifts"), ShiftList())])
     text = card_text(_, card, turn.context.application.bot_data.get("bot_username"))
     if notice:
-        text = Safe(notice + "\n\n" + text)
+        text = notice + "\n\n" + text
     await turn.show(text, keyboard(*rows))
 
 
