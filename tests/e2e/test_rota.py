@@ -102,3 +102,22 @@ async def test_a_shift_that_ended_waits_for_attendance_and_others_get_no_rota(bo
     assert "You have no upcoming shifts." in mine.text
     query = await ely.press_data(mine.message_id, f"rota-s:{ended}:awaiting:0")
     assert "Only coordinators of that organisation" in (await ely.callback_answer(query))["text"]
+
+
+async def test_a_large_shift_s_roster_is_paged(bot: BotUnderTest, make_member) -> None:
+    tom = await coordinator_of_splott(bot, 6201)
+    shift_id = await make_shift(bot, 6201, local_start=datetime(2026, 12, 9, 10), capacity=10)
+    for index in range(12):  # ten booked, two on the waiting list
+        volunteer = await make_member(f"Volunteer {index + 1:02d}", telegram_user_id=6300 + index)
+        if (await bot.services.shifts.sign_up(volunteer, shift_id)).value == "full":
+            await bot.services.shifts.join_waitlist(volunteer, shift_id)
+    await tom.send_text("/rota")
+    await tom.next_message()
+    await tom.press("Wed 9 Dec 10:00")
+    first = await tom.next_event()
+    assert "Volunteer 01: booked" in first.text and "Volunteer 09" not in first.text
+    assert "People 1–8 of 12." in first.text and "booked 10 of 10, waiting 2" in first.text
+    await tom.press("▶")
+    second = await tom.next_event()
+    assert "Volunteer 09: booked" in second.text and "Volunteer 12: waiting list, number 2" in second.text
+    assert "People 9–12 of 12." in second.text
