@@ -121,3 +121,21 @@ async def test_a_large_shift_s_roster_is_paged(bot: BotUnderTest, make_member) -
     second = await tom.next_event()
     assert "Volunteer 09: booked" in second.text and "Volunteer 12: waiting list, number 2" in second.text
     assert "People 9–12 of 12." in second.text
+
+
+async def test_a_welsh_coordinator_reads_the_rota_in_welsh(bot: BotUnderTest) -> None:
+    rhiannon = bot.user(6401, "Rhiannon", language_code="cy")
+    await register(bot, rhiannon, language="Cymraeg", neighbourhood="Sblot")
+    await grant(bot, 6401, Role.COORDINATOR, "splott-community")
+    shift_id = await make_shift(bot, 6401, local_start=datetime(2026, 12, 9, 10), capacity=3)
+    await rhiannon.send_text("/rota")
+    rota = await rhiannon.next_message()
+    assert "I ddod" in rota.text
+    assert "Mer 9 Rhag, 10:00–12:00" in rota.text and "wedi cofrestru 0 o 3" in rota.text
+    await rhiannon.press("Mer 9 Rhag 10:00")
+    card = await rhiannon.next_event()
+    # A weekday inside a sentence is lower-case in Welsh.
+    assert "I ddod: yn dechrau dydd Mercher 9 Rhagfyr, 10:00." in card.text
+    assert "Does neb wedi cofrestru eto." in card.text
+    assert f"Rhannwch y sifft hon: https://t.me/coprod_test_bot?start=shift_{shift_id}" in card.text
+    assert {"Golygu", "Canslo'r sifft", "Yn ôl at y rota"} <= {b.text for row in card.buttons for b in row}
