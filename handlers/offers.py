@@ -57,7 +57,7 @@ ONLY_STAFF = N_("Only TSO staff and admins can manage offers.")
 PAGE = 6
 
 router = Router("offers", expired=N_("That button has expired. Send /offers to start again."))
-router.menu_item(75, N_("🏷 Offers"), "offers")
+router.menu_item(75, N_("🏷 Manage offers"), "offers")
 
 
 def _too_long(t: Translator, limit: int) -> str:
@@ -345,7 +345,8 @@ async def ask_confirm(turn: MemberTurn) -> None:
     names = await turn.services.reference.names()
     organisation = names.organisations.get(draft.organisation_id)
     lines = [_.gettext("<b>Check the new offer</b>"),
-             _.gettext("English: {name}", name=draft.name_en), _.gettext("Welsh: {name}", name=draft.name_cy),
+             _.gettext("Name in English: {name}", name=draft.name_en),
+             _.gettext("Name in Welsh: {name}", name=draft.name_cy),
              _.gettext("Run by: {organisation} ({kind})",
                        organisation=organisation.name(turn.language) if organisation else "",
                        kind=kind_name(_, draft.kind)),

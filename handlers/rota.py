@@ -26,7 +26,7 @@ COORDINATORS = {Role.COORDINATOR}
 ONLY_COORDINATORS = N_("Only coordinators have a rota.")
 
 router = Router("rota")
-router.menu_item(55, N_("📋 Rota"), "rota")
+router.menu_item(55, N_("📋 My rota"), "rota")
 
 ROTA_REFUSALS = RefusalTable(RotaRefusal, {
     RotaRefusal.NOT_COORDINATOR: Say(N_("Only coordinators of that organisation can do that.")),

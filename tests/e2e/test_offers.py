@@ -23,7 +23,7 @@ async def test_staff_add_an_offer_and_members_see_it_in_spend(bot: BotUnderTest)
     await register(bot, sam)
     await grant(bot, 8001, Role.STAFF, "splott-community")
 
-    await gwen.send_text("/offers")
+    await gwen.send_text("🏷 Manage offers")  # staff's main-menu button
     assert "There are no offers yet" in (await gwen.next_message()).text
     await gwen.press("➕ Add an offer")
     assert "leisure centre or council venue" in (await gwen.next_event()).text  # one organisation: not asked
