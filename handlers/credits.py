@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.db.models import AccountKind, TransactionKind
 from bot.i18n import N_, Markup, Translator
 from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
+from bot.services.spending import format_code
 from bot.services.transfers import StatementRow, TransferOutcome
 from bot.services import outbox_payloads as payloads
 from bot.services.outbox_payloads import OutboxKind
@@ -115,9 +116,20 @@ async def statement(turn: MemberTurn, args: list[str]) -> None:
         turn.member.id,
         headers=[_.gettext("Date"), _.gettext("Kind"), _.gettext("Minutes"), _.gettext("Balance after (minutes)"),
                  _.gettext("With"), _.gettext("Note")],
-        describe_counterparty=counterparty, describe_kind=lambda kind: kind_label(_, kind))
+        describe_counterparty=counterparty, describe_kind=lambda kind: kind_label(_, kind),
+        describe_memo=lambda row: memo_text(_, row))
     await turn.context.bot.send_document(turn.chat_id, document=body, filename=_.plain("time-credits-statement.csv"),
                                          caption=_.gettext("Your statement of time credits."))
+
+
+def memo_text(t: Translator, row: StatementRow) -> str:
+    """A movement's note as the member reads it: the voucher code as it was shown to them
+    (ABCD-EFGH), the shift in their language, or what someone typed."""
+    if row.voucher_code is not None:
+        return format_code(row.voucher_code)
+    if row.shift_id is not None:
+        return t.plain("shift {id}", id=row.shift_id)
+    return row.memo or ""
 
 
 @router.callback(Statement)

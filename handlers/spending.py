@@ -27,6 +27,7 @@ from handlers.routing import Router
 from handlers.widgets import button, keyboard, paged
 
 FLOW = "spend"
+REDEEM_FLOW = "redeem"
 
 router = Router("spending")
 router.menu_item(40, N_("🎟 Spend credits"), "spend")
@@ -202,11 +203,23 @@ REDEMPTIONS = RefusalTable(RedemptionOutcome, {
 # The role first, so someone who is not partner staff learns nothing about a code.
 @router.command("redeem", roles={Role.PARTNER})
 async def redeem(turn: MemberTurn, args: list[str]) -> None:
-    _ = turn.t
-    if not args:
-        await turn.reply(_.gettext("Type the code after the command, for example: /redeem ABCD-EFGH"))
+    if not args:  # the menu button, or /redeem alone: the code comes next
+        await turn.set_dialogue(REDEEM_FLOW, "code")
+        await turn.reply(turn.t.gettext("Type the voucher's code, for example ABCD-EFGH."))
         return
-    result = await turn.services.spending.confirm_redemption(turn.member.id, " ".join(args))
+    await _accept(turn, " ".join(args))
+
+
+@router.step(REDEEM_FLOW, "code", roles={Role.PARTNER})
+async def typed_code(turn: MemberTurn, text: str) -> None:
+    await _accept(turn, text)
+
+
+async def _accept(turn: MemberTurn, code: str) -> None:
+    _ = turn.t
+    result = await turn.services.spending.confirm_redemption(turn.member.id, code)
+    if result.outcome is not RedemptionOutcome.UNKNOWN_CODE and turn.dialogue is not None:
+        await turn.end_dialogue()  # a mistyped code may be typed again
     if result.outcome is RedemptionOutcome.REDEEMED:
         await turn.reply(_.gettext("✅ Accepted: {name} for {member} ({cost}).",
                                    name=result.opportunity.name(turn.language),

@@ -32,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TransactionKind
+from bot.db.models import (AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TimeEntry, TransactionKind,
+                           Voucher)
 from bot.db.session import Database
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.ledger_statement import Movement, statement
@@ -103,6 +104,10 @@ class StatementRow:
     memo: str | None
     reverses_transaction_id: int | None
     reversed_by_transaction_id: int | None
+    # What the movement was for, so the statement can say it in the member's words: the
+    # voucher bought or refunded, the shift attended (the stored memo is the raw code or "shift 12").
+    voucher_code: str | None = None
+    shift_id: int | None = None
 
 
 def transfer_refusal(*, minutes: int, note: str | None, same_member: bool, sender_registered: bool,
@@ -204,6 +209,7 @@ class TransferService:
             organisations = {row.id: Named(row.id, row.slug, row.name_en, row.name_cy) for row in (
                 await session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids))))} \
                 if organisation_ids else {}
+            vouchers, shifts = await _what_movements_were_for(session, [m.transaction_id for m in movements])
         tz = self.config.tz
         rows = []
         for movement in reversed(movements):
@@ -221,12 +227,14 @@ class TransferService:
                 local_time=movement.created_at.astimezone(tz), kind=movement.kind, minutes=movement.amount_minutes,
                 balance_after_minutes=movement.balance_after_minutes, counterparty=counterparty, memo=movement.memo,
                 reverses_transaction_id=movement.reverses_transaction_id,
-                reversed_by_transaction_id=movement.reversed_by_transaction_id))
+                reversed_by_transaction_id=movement.reversed_by_transaction_id,
+                voucher_code=vouchers.get(movement.transaction_id), shift_id=shifts.get(movement.transaction_id)))
         return rows
 
     async def statement_csv(self, member_id: int, *, headers: Sequence[str],
                             describe_counterparty: Callable[[StatementRow], str],
-                            describe_kind: Callable[[TransactionKind], str] = lambda kind: kind.value) -> bytes:
+                            describe_kind: Callable[[TransactionKind], str] = lambda kind: kind.value,
+                            describe_memo: Callable[[StatementRow], str] = lambda row: row.memo or "") -> bytes:
         """The whole statement as CSV bytes (UTF-8 with BOM, CRLF), oldest first.
 
         Columns: date and time (Europe/London, "YYYY-MM-DD HH:MM"), kind, minutes
@@ -242,8 +250,27 @@ class TransferService:
         for row in rows:
             writer.writerow([row.local_time.strftime("%Y-%m-%d %H:%M"), _cell(describe_kind(row.kind)),
                              row.minutes, row.balance_after_minutes, _cell(describe_counterparty(row)),
-                             _cell(row.memo or "")])
+                             _cell(describe_memo(row))])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+async def _what_movements_were_for(session: AsyncSession, transaction_ids: list[int]
+                                   ) -> tuple[dict[int, str], dict[int, int]]:
+    """Voucher codes by spend or refund transaction, and shifts by attendance credit."""
+    if not transaction_ids:
+        return {}, {}
+    vouchers: dict[int, str] = {}
+    for code, spent, refunded in (await session.execute(
+            select(Voucher.code, Voucher.spend_transaction_id, Voucher.refund_transaction_id).where(
+                Voucher.spend_transaction_id.in_(transaction_ids)
+                | Voucher.refund_transaction_id.in_(transaction_ids)))).all():
+        vouchers[spent] = code
+        if refunded is not None:
+            vouchers[refunded] = code
+    shifts = dict((await session.execute(
+        select(TimeEntry.ledger_transaction_id, TimeEntry.shift_id).where(
+            TimeEntry.ledger_transaction_id.in_(transaction_ids), TimeEntry.shift_id.is_not(None)))).all())
+    return vouchers, shifts
 
 
 async def _member(session: AsyncSession, member_id: int):  # -> Row | None

@@ -3,9 +3,15 @@ told as the member meets it, now with a way through."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import date, datetime, timezone
 
-from tests.e2e.conftest import BotUnderTest, register, wait_for
+from bot.db.models import Role
+from bot.services.spending import OpportunitySeed
+from tests.e2e.conftest import BotUnderTest, grant, register
+from tests.e2e.test_credits import earn
 from tests.e2e.test_shifts import coordinator_of_splott, make_shift, member_id
 
 
@@ -60,3 +66,36 @@ async def test_last_years_day_within_the_window_says_its_year(bot: BotUnderTest)
     await sam.next_message()
     await sam.press("Skip")
     assert "Date: Sunday 20 December 2026" in (await sam.next_event()).text
+
+
+async def test_a_voucher_reads_the_same_everywhere_and_staff_type_its_code_after_the_button(
+        bot: BotUnderTest) -> None:
+    await bot.services.spending.upsert_opportunities([OpportunitySeed(
+        slug="swim", organisation="cardiff-council", kind="corporate", name_en="Swimming session",
+        name_cy="Sesiwn nofio", venue="Splott Pool", cost_minutes=60)])
+    sam, tom, desk = bot.user(5031, "Sam"), bot.user(5032, "Tom"), bot.user(5033, "Desk")
+    for user in (sam, tom, desk):
+        await register(bot, user)
+    await grant(bot, 5032, Role.COORDINATOR, "splott-community")
+    await grant(bot, 5033, Role.PARTNER, "cardiff-council")
+    await earn(sam, tom, "2")
+    await sam.send_text("/spend")
+    await sam.next_message()
+    await sam.press("Swimming session")
+    await sam.next_event()
+    await sam.press("Get a voucher")
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", (await sam.next_event()).text)[0]
+    await sam.next_message()  # the picture
+
+    await sam.send_text("/statement")
+    statement = (await sam.next_message()).document.content.decode("utf-8-sig")
+    assert code in [row[-1] for row in csv.reader(io.StringIO(statement))]  # as Sam was shown it
+
+    await desk.send_text("🎫 Redeem a voucher")  # the menu button
+    assert "Type the voucher's code" in (await desk.next_message()).text
+    await desk.send_text("ABCD-EFGH")
+    assert "no voucher with that code" in (await desk.next_message()).text
+    await desk.send_text(code.replace("-", " ").lower())  # typed again, as read aloud
+    assert "Accepted: Swimming session for Sam" in (await desk.next_message()).text
+    await desk.send_text("Hello")
+    assert "didn't quite catch that" in (await desk.next_message()).text  # the code step is over

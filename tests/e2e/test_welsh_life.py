@@ -10,6 +10,9 @@ file name and command description she was sent is judged by `welsh_judge`.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -148,9 +151,14 @@ async def test_a_welsh_members_life_is_all_in_welsh(bot: BotUnderTest, make_memb
     await ceri.press("Sesiwn nofio")
     await ceri.next_event()
     await ceri.press(CY.plain("Get a voucher for {cost}", cost=CY.credits(60)))
-    await ceri.next_event()
+    voucher = await ceri.next_event()
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", voucher.text)[0]
     qr = await ceri.next_message()
-    assert qr.photo
+    assert qr.photo and qr.text == code  # the caption
+    # The statement's notes: the voucher as she was shown it, the shift in Welsh.
+    await ceri.send_text("/statement")
+    notes = [row[-1] for row in csv.reader(io.StringIO((await ceri.next_message()).document.content.decode("utf-8-sig")))]
+    assert code in notes and f"sifft {shift_id}" in notes
     await ceri.send_text("/vouchers")
     await ceri.next_message()
     await ceri.next_message()
