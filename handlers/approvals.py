@@ -50,10 +50,16 @@ class ApproveAll(CallbackData, prefix="appr-all"):
 async def approvals(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     pending = await turn.services.hours.pending_for_coordinator(turn.member.id)
+    # Hours of their own (or that they recorded) are not theirs to decide: say where they are.
+    others = await turn.services.hours.waiting_for_another_coordinator(turn.member.id)
+    theirs = ("\n" + _.ngettext("{n} entry of your own (or recorded by you) waits for another coordinator.",
+                                "{n} entries of your own (or recorded by you) wait for another coordinator.",
+                                others)) if others else ""
     if not pending:
-        await turn.reply(_.gettext("Nothing is waiting for approval. 🎉"))
+        await turn.reply(_.gettext("Nothing is waiting for approval. 🎉") + theirs)
         return
-    header = _.ngettext("{n} entry is waiting for approval.", "{n} entries are waiting for approval.", len(pending))
+    header = _.ngettext("{n} entry is waiting for approval.", "{n} entries are waiting for approval.",
+                        len(pending)) + theirs
     # "Approve all" covers what was listed here (the service still checks every entry);
     # possible duplicates are left for a look each.
     shown = pending[:APPROVALS_SHOWN]

@@ -214,7 +214,7 @@ async def log_for(turn: MemberTurn, data: LogFor) -> None:
         return
     await turn.answer()
     await begin_log(turn, person.id, turn.t.gettext("<b>Log hours for {name}</b>\nWhat did they do?",
-                                                    name=person.display_name))
+                                                    name=person.display_name), for_name=person.display_name)
 
 
 @router.callback(SpendFor, roles=COORDINATORS)

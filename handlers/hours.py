@@ -64,10 +64,11 @@ async def start_log(turn: MemberTurn, args: list[str]) -> None:
     await begin_log(turn, turn.member.id)
 
 
-async def begin_log(turn: MemberTurn, member_id: int, heading: str | None = None) -> None:
-    """The log dialogue for oneself, or (a coordinator) for a member without Telegram."""
+async def begin_log(turn: MemberTurn, member_id: int, heading: str | None = None, for_name: str | None = None
+                    ) -> None:
+    """The log dialogue for oneself, or (a coordinator) for a member without Telegram, called `for_name`."""
     _ = turn.t
-    await turn.set_dialogue(FLOW, "activity", key=secrets.token_hex(8), member_id=member_id)
+    await turn.set_dialogue(FLOW, "activity", key=secrets.token_hex(8), member_id=member_id, for_name=for_name)
     rows = [[button(item.name(turn.language), LogActivity(item.id))]
             for item in await turn.services.reference.activity_types()]
     rows.append([button(_.gettext("Cancel"), CancelLog())])
@@ -116,8 +117,17 @@ async def typed_date(turn: MemberTurn, text: str) -> None:
 async def _take_date(turn: MemberTurn, worked_on: date) -> None:
     _ = turn.t
     await turn.set_dialogue(FLOW, "minutes", **{**turn.state.data, "worked_on": worked_on.isoformat()})
+    if _for_someone_else(turn):
+        await turn.show(_.gettext("How much time did they give on {date}? For example 2, 1.5, 1:30 or 90m.",
+                                  date=day_text(turn, worked_on)))
+        return
     await turn.show(_.gettext("How long did you give on {date}? For example 2, 1.5, 1:30 or 90m.",
                               date=day_text(turn, worked_on)))
+
+
+def _for_someone_else(turn: MemberTurn) -> bool:
+    """A coordinator logging for a member without Telegram (hours they may not approve themselves)."""
+    return turn.state.data["member_id"] != turn.member.id
 
 
 @router.step(FLOW, "minutes")
@@ -183,7 +193,13 @@ async def send_for_approval(turn: MemberTurn, data: SendForApproval) -> None:
         worked_on=date.fromisoformat(state["worked_on"]), minutes=state["minutes"], note=state.get("note"),
         submitted_by_member_id=turn.member.id, idempotency_key=f"log:{state['key']}")
     if isinstance(result, LoggedEntry):
+        someone_else = _for_someone_else(turn)
         await turn.end_dialogue()
+        if someone_else:  # nobody approves hours they recorded
+            await turn.show(_.gettext("Recorded: {duration} for {name}. Another coordinator must approve it, "
+                                      "as you recorded it; {name} is credited then.",
+                                      duration=_.duration(result.minutes), name=state.get("for_name") or ""))
+            return
         await turn.show(_.gettext("Thank you! {duration} sent to the coordinator for approval. "
                                   "You'll hear when it is approved.", duration=_.duration(result.minutes)))
         return

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,6 +176,16 @@ class HoursService:
             return await pending_minutes(session, member_id)
 
     # ------------------------------------------------------------------ deciding
+
+    async def waiting_for_another_coordinator(self, coordinator_member_id: int) -> int:
+        """How many pending entries are their own or recorded by them: hours they may not
+        decide, which wait for another coordinator."""
+        async with self.db.read() as session:
+            return await session.scalar(
+                select(func.count(TimeEntry.id)).where(
+                    TimeEntry.status == TimeEntryStatus.PENDING,
+                    (TimeEntry.member_id == coordinator_member_id)
+                    | (TimeEntry.submitted_by_member_id == coordinator_member_id))) or 0
 
     async def pending_for_coordinator(self, coordinator_member_id: int, *, limit: int | None = None
                                       ) -> list[PendingEntry]:

@@ -99,3 +99,55 @@ async def test_a_voucher_reads_the_same_everywhere_and_staff_type_its_code_after
     assert "Accepted: Swimming session for Sam" in (await desk.next_message()).text
     await desk.send_text("Hello")
     assert "didn't quite catch that" in (await desk.next_message()).text  # the code step is over
+
+
+async def test_hours_logged_for_someone_without_telegram_ask_about_them_and_wait_for_another_coordinator(
+        bot: BotUnderTest) -> None:
+    tom, rhi = bot.user(5041, "Tom"), bot.user(5042, "Rhiannon")
+    for user in (tom, rhi):
+        await register(bot, user)
+        await grant(bot, user.user_id, Role.COORDINATOR, "splott-community")
+    await tom.send_text("/people")
+    await tom.next_message()
+    await tom.press("Add someone")
+    await tom.next_event()
+    await tom.send_text("Megan Price")
+    await tom.next_message()
+    await tom.press("Splott")
+    await tom.next_event()
+    await tom.press("Log hours for them")
+    await tom.next_message()
+    await tom.press("Community hub")
+    await tom.next_event()
+    await tom.press("Splott Community Trust")
+    await tom.next_event()
+    await tom.press("Yesterday")
+    asked = (await tom.next_event()).text
+    assert "How much time did they give" in asked and "you give" not in asked
+    await tom.send_text("3h")
+    await tom.next_message()
+    await tom.press("Skip")
+    await tom.next_event()
+    await tom.press("Send for approval")
+    done = (await tom.next_event()).text
+    assert "Recorded: 3 hours for Megan Price. Another coordinator must approve it" in done
+
+    await log_own_hours(tom)
+    await tom.send_text("/approvals")
+    mine = (await tom.next_message()).text
+    assert "Nothing is waiting for approval" in mine
+    assert "2 entries of your own (or recorded by you) wait for another coordinator." in mine
+    await rhi.send_text("/approvals")
+    assert "2 entries are waiting for approval." in (await rhi.next_message()).text
+
+
+async def log_own_hours(user) -> None:  # noqa: ANN001
+    await start_logging(user)
+    await user.press("Yesterday")
+    await user.next_event()
+    await user.send_text("1")
+    await user.next_message()
+    await user.press("Skip")
+    await user.next_event()
+    await user.press("Send for approval")
+    await user.next_event()
