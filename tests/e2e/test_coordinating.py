@@ -9,6 +9,18 @@ from bot.services.spending import OpportunitySeed
 from tests.e2e.conftest import BotUnderTest, grant, register, wait_for
 
 
+async def add_someone_without_telegram(coordinator, name: str):  # noqa: ANN001, ANN201
+    """/people, Add someone, in Splott: returns their menu."""
+    await coordinator.send_text("/people")
+    await coordinator.next_message()
+    await coordinator.press("Add someone")
+    await coordinator.next_event()
+    await coordinator.send_text(name)
+    await coordinator.next_message()
+    await coordinator.press("Splott")
+    return await coordinator.next_event()
+
+
 async def test_a_coordinator_records_hours_and_spending_for_someone_without_telegram(bot: BotUnderTest) -> None:
     await bot.services.spending.upsert_opportunities([OpportunitySeed(
         slug="cafe", organisation="splott-community", kind="community", name_en="Cafe lunch",
@@ -18,14 +30,7 @@ async def test_a_coordinator_records_hours_and_spending_for_someone_without_tele
         await register(bot, user)
         await grant(bot, user.user_id, Role.COORDINATOR, "splott-community")
 
-    await tom.send_text("/people")
-    await tom.next_message()
-    await tom.press("Add someone")
-    await tom.next_event()
-    await tom.send_text("Megan Price")
-    await tom.next_message()
-    await tom.press("Splott")
-    menu = await tom.next_event()
+    menu = await add_someone_without_telegram(tom, "Megan Price")
     assert "Megan Price" in menu.text and "Balance: 0 time credits" in menu.text
     await tom.press("Log hours for them")
     assert "Log hours for Megan Price" in (await tom.next_message()).text

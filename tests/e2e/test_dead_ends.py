@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from bot.db.models import Role
 from bot.services.spending import OpportunitySeed
 from tests.e2e.conftest import BotUnderTest, grant, register
+from tests.e2e.test_coordinating import add_someone_without_telegram
 from tests.e2e.test_credits import earn
 from tests.e2e.test_shifts import coordinator_of_splott, make_shift, member_id
 
@@ -107,14 +108,7 @@ async def test_hours_logged_for_someone_without_telegram_ask_about_them_and_wait
     for user in (tom, rhi):
         await register(bot, user)
         await grant(bot, user.user_id, Role.COORDINATOR, "splott-community")
-    await tom.send_text("/people")
-    await tom.next_message()
-    await tom.press("Add someone")
-    await tom.next_event()
-    await tom.send_text("Megan Price")
-    await tom.next_message()
-    await tom.press("Splott")
-    await tom.next_event()
+    await add_someone_without_telegram(tom, "Megan Price")
     await tom.press("Log hours for them")
     await tom.next_message()
     await tom.press("Community hub")
