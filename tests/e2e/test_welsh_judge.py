@@ -43,7 +43,8 @@ def test_every_english_message_whose_welsh_differs_is_caught() -> None:
         sources = list(message.id) if message.pluralizable else [message.id]
         translations = list(message.string) if message.pluralizable else [message.string]
         for source in sources:
-            if source in translations or not any(ch.isalpha() for ch in source.replace("{", "").replace("}", "")):
+            if source in translations or source in TYPED_KEYWORDS \
+                    or not any(ch.isalpha() for ch in source.replace("{", "").replace("}", "")):
                 continue
             if judge(_filled(source), names=["Ceri"]).welsh:
                 let_through.append(source)

@@ -69,7 +69,8 @@ def _pattern(english: str, welsh_words: frozenset[str]) -> re.Pattern[str] | Non
     parsed = list(string.Formatter().parse(_as_read(english)))
     pieces = [literal for literal, _field, _spec, _conv in parsed]
     words = WORD.findall(" ".join(pieces))
-    if not words or (len(words) == 1 and (len(words[0]) < 3 or words[0].lower() in welsh_words)):
+    bare_word = len(words) == 1 and "".join(pieces).strip() == words[0]  # "admin", not "📋 Rota" or "English: "
+    if not words or (bare_word and (len(words[0]) < 3 or words[0].lower() in welsh_words)):
         return None
     body = "".join(re.escape(literal) + (".+?" if field is not None else "") for literal, field, _s, _c in parsed)
     if pieces[0][:1].isalnum():
