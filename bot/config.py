@@ -1,5 +1,10 @@
 """Configuration: a TOML file, built-in defaults, and COPROD_* environment overrides.
 
+pydantic-settings reads the sources: the file (`TomlConfigSettingsSource`), then the
+environment over it, in two forms: the variables the README names (COPROD_TELEGRAM_TOKEN,
+COPROD_ADMIN_IDS...: one key each, in `README_VARIABLES`), and any key at all as
+COPROD_SECTION__KEY (COPROD_SHIFTS__PAGE_SIZE=8; a list or table as JSON).
+
 A wrong or missing key must produce one clear line naming the key, never a
 traceback, because the people who start this bot are often volunteers
 following a README, not Python developers.
@@ -8,13 +13,24 @@ following a README, not Python developers.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
 
 from bot.db.models import OrganisationKind, SpendKind
 
@@ -143,7 +159,9 @@ class AdminsConfig(_Strict):
     telegram_user_ids: list[int] = Field(default_factory=list)
 
 
-class Config(_Strict):
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix="COPROD_", env_nested_delimiter="__")
+
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
     scheme: SchemeConfig = SchemeConfig()
@@ -181,6 +199,16 @@ class Config(_Strict):
         _require_unique([o.slug for o in value])
         return value
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Built only through `load_config` (which names the file and the environment) or
+        # `parse_config`: constructing a Config never reads the process environment by surprise.
+        return (init_settings,)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.scheme.timezone)
@@ -217,46 +245,95 @@ def _require_unique(slugs: list[str]) -> None:
         seen.add(slug)
 
 
-# Environment variables that override one key each: the ones an operator sets in a
-# container or CI rather than in a file.
-ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
+# The environment variables the README names, each overriding one key: the ones an
+# operator sets in a container or CI rather than in a file.
+README_VARIABLES: dict[str, tuple[str, str]] = {
     "COPROD_TELEGRAM_TOKEN": ("telegram", "token"),
     "COPROD_TELEGRAM_BASE_URL": ("telegram", "base_url"),
     "COPROD_DATABASE_URL": ("database", "url"),
     "COPROD_TIMEZONE": ("scheme", "timezone"),
     "COPROD_DEFAULT_LANGUAGE": ("scheme", "default_language"),
 }
+ADMIN_IDS_VARIABLE = "COPROD_ADMIN_IDS"  # admins.telegram_user_ids, comma-separated
 
 
-def load_config(path: str | Path | None, *, environ: dict[str, str] | None = None,
+class _Environment(EnvSettingsSource):
+    """COPROD_SECTION__KEY for any key, read from the mapping given (the process
+    environment, or a test's) rather than always from os.environ."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(Config, env_ignore_empty=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._environ.items() if value != ""}
+
+
+class _ReadmeVariables(PydanticBaseSettingsSource):
+    """The README's variables (see README_VARIABLES), which do not follow the
+    SECTION__KEY form; empty ones are ignored."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        super().__init__(Config)
+        self._environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # not used: __call__ builds the nested values at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for variable, (section, key) in README_VARIABLES.items():
+            if self._environ.get(variable):
+                values.setdefault(section, {})[key] = self._environ[variable]
+        admin_ids = self._environ.get(ADMIN_IDS_VARIABLE, "")
+        if admin_ids.strip():
+            try:
+                ids = [int(part) for part in admin_ids.split(",") if part.strip()]
+            except ValueError:
+                raise ConfigError(f"{ADMIN_IDS_VARIABLE}: must be comma-separated Telegram user ids") from None
+            values.setdefault("admins", {})["telegram_user_ids"] = ids
+        return values
+
+
+def load_config(path: str | Path | None, *, environ: Mapping[str, str] | None = None,
                 require_file: bool = False) -> Config:
     """Read the file (if any), apply the environment, validate. Raises ConfigError."""
-    environ = dict(os.environ) if environ is None else environ
+    environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
     if path is not None:
         file = Path(path)
         if file.exists():
             try:
-                raw = tomllib.loads(file.read_text(encoding="utf-8"))
+                raw = TomlConfigSettingsSource(Config, toml_file=file)()
             except tomllib.TOMLDecodeError as error:
                 raise ConfigError(f"{file}: not valid TOML ({error})") from None
             except OSError as error:
                 raise ConfigError(f"{file}: cannot be read ({error.strerror})") from None
         elif require_file:
             raise ConfigError(f"{file}: no such configuration file")
-    for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
-        if environ.get(variable):
-            raw.setdefault(section, {})
-            if not isinstance(raw[section], dict):
-                raise ConfigError(f"{section}: must be a table")
-            raw[section][key] = environ[variable]
-    if "COPROD_ADMIN_IDS" in environ and environ["COPROD_ADMIN_IDS"].strip():
-        try:
-            ids = [int(part) for part in environ["COPROD_ADMIN_IDS"].split(",") if part.strip()]
-        except ValueError:
-            raise ConfigError("COPROD_ADMIN_IDS: must be comma-separated Telegram user ids") from None
-        raw.setdefault("admins", {})["telegram_user_ids"] = ids
+    try:
+        environment = _Environment(environ)()
+    except SettingsError as error:  # a list or table given as something that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        variable = f"COPROD_{field.group(1).upper()}" if field else "environment"
+        raise ConfigError(f"{variable}: a list or table in the environment must be written as JSON") from None
+    for overrides in (environment, _ReadmeVariables(environ)()):  # the later wins
+        raw = _merged(raw, overrides)
     return parse_config(raw)
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides` over `base`, table by table; a key whose file value is not a table
+    is replaced whole (validation then names it)."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        elif isinstance(value, dict) and key in merged:
+            raise ConfigError(f"{key}: must be a table")
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_config(raw: dict[str, Any]) -> Config:

@@ -33,6 +33,37 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert config.database.url.startswith("postgresql+asyncpg")
 
 
+def test_any_key_can_be_set_from_the_environment_as_section_and_key(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[shifts]\npage_size = 3\nreminder_hours_before = 12\n')
+    config = load_config(file, environ={"COPROD_SHIFTS__PAGE_SIZE": "8", "COPROD_ADMIN_IDS": "11, 12",
+                                        "COPROD_HOURS__LOG_WINDOW_DAYS": "30", "COPROD_TEST_DATABASE_URL": "x"})
+    assert (config.shifts.page_size, config.shifts.reminder_hours_before) == (8, 12)  # the rest of the table stays
+    assert config.hours.log_window_days == 30 and config.admins.telegram_user_ids == [11, 12]
+    # The README's own variable wins over the general form for the same key.
+    config = load_config(None, environ={"COPROD_TELEGRAM__TOKEN": "general", "COPROD_TELEGRAM_TOKEN": "readme"})
+    assert config.telegram.token == "readme"
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"COPROD_SHIFTS__PAGE_SIZE": "eight"}, "shifts.page_size: Input should be a valid integer"),
+    ({"COPROD_SHIFTS__PAGE_SIZ": "8"}, "shifts.page_siz: unknown key"),
+    ({"COPROD_NEIGHBOURHOODS": "[splott"}, "COPROD_NEIGHBOURHOODS: a list or table in the environment must be"),
+    ({"COPROD_ADMIN_IDS": "12,ceri"}, "COPROD_ADMIN_IDS: must be comma-separated"),
+    ({"COPROD_DEFAULT_LANGUAGE": "fr"}, "scheme.default_language"),
+])
+def test_a_bad_environment_value_names_the_key(environ: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
+        load_config(None, environ=environ)
+
+
+def test_a_bad_environment_value_is_one_line_and_exit_2_from_the_real_command(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "COPROD_SHIFTS__PAGE_SIZE": "99"})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "shifts.page_size" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(("content", "expected"), [
     ('[telegram]\ntokn = "x"\n', "telegram.tokn: unknown key"),
     ('[scheme]\ntimezone = "Europe/Cardiff"\n', "scheme.timezone"),
