@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 from bot.db.models import Role
 from bot.i18n import N_
-from bot.parsing.dates import DateError, parse_time
+from bot.parsing.dates import DateError
+from bot.parsing.times import parse_time
 from bot.services.shift_rules import REPEAT_WEEKS_MAX, REPEAT_WEEKS_MIN
 from bot.services.shift_authoring import ShiftDraft, ShiftsCreated
 from handlers.base import MemberTurn

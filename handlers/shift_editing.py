@@ -13,7 +13,8 @@ from typing import Literal
 
 from bot.db.models import Role, ShiftStatus
 from bot.i18n import N_
-from bot.parsing.dates import DateError, parse_time
+from bot.parsing.dates import DateError
+from bot.parsing.times import parse_time
 from bot.services.shift_authoring import CancelRefusal, EditRefusal, ShiftChanges
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData

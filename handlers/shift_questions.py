@@ -12,7 +12,9 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton
 
-from bot.parsing.dates import DateError, DayAndTimes, local_to_utc, parse_day_and_times, parse_time_range
+from bot.parsing.dates import DateError
+from bot.parsing.moments import DayAndTimes, local_to_utc, parse_day_and_times
+from bot.parsing.times import parse_time_range
 from bot.services.shift_rules import (
     ADDRESS_MAX_CHARS,
     CAPACITY_MAX,

@@ -1,4 +1,4 @@
-"""English and Welsh calendar vocabulary used by :mod:`bot.parsing.dates`.
+"""English and Welsh calendar vocabulary used by :mod:`bot.parsing.dates` and :mod:`bot.parsing.times`.
 
 All keys are lower-case ASCII because input is normalised before lookup.
 Kept apart from the grammar so a Welsh speaker can review the word lists

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.db.models import ShiftStatus, SignupStatus
-from bot.parsing.dates import DateError, local_to_utc
+from bot.parsing.dates import DateError
+from bot.parsing.moments import local_to_utc
 
 # ----------------------------------------------------------------------------- limits
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.parsing.dates import DateError, DayAndTimes, parse_day_and_times
+from bot.parsing.dates import DateError
+from bot.parsing.moments import DayAndTimes, parse_day_and_times
 
 TODAY = dt.date(2026, 12, 7)  # a Monday
 

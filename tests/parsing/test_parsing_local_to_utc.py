@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing.dates import DateError, local_to_utc
+from bot.parsing.dates import DateError
+from bot.parsing.moments import local_to_utc
 
 LONDON = ZoneInfo("Europe/London")
 

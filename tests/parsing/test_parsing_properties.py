@@ -8,14 +8,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.parsing.dates import (
-    DateError,
-    local_to_utc,
-    parse_date,
-    parse_datetime,
-    parse_time,
-    parse_time_range,
-)
+from bot.parsing.dates import DateError, parse_date
+from bot.parsing.moments import local_to_utc, parse_datetime
+from bot.parsing.times import parse_time, parse_time_range
 from bot.parsing.durations import MAX_MINUTES_PER_DAY, DurationError, parse_duration
 
 # Fast enough for every run; no example database so nothing is written

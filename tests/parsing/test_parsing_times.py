@@ -6,7 +6,9 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.parsing.dates import DateError, Prefer, parse_datetime, parse_time, parse_time_range
+from bot.parsing.dates import DateError, Prefer
+from bot.parsing.moments import parse_datetime
+from bot.parsing.times import parse_time, parse_time_range
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
