@@ -48,10 +48,18 @@ def test_a_renderer_for_a_kind_that_does_not_exist_fails_at_import() -> None:
 @given(st.sampled_from(sorted(PAYLOAD_TYPES.values(), key=lambda t: t.kind)).flatmap(st.builds))
 def test_every_payload_round_trips_through_the_database_json(payload: Payload) -> None:
     stored = json.loads(json.dumps(payload.to_json()))  # what the JSON column keeps
-    assert parse_payload(payload.kind, stored) == payload
+    assert _instants(parse_payload(payload.kind, stored)) == _instants(payload)
     for value in stored.values():
         if isinstance(value, str) and "T" in value and value[:4].isdigit():
             assert value.endswith("+00:00")  # times stored in UTC, as rows always were
+
+
+def _instants(payload: Payload) -> dict[str, object]:
+    """The payload's fields with times as UTC instants. Python never calls two aware times
+    in different zones equal when one falls in a clock change's gap or repeated hour
+    (America/Managua at midnight on 10 April 2005), though both name the same instant."""
+    return {name: value.astimezone(timezone.utc) if isinstance(value, datetime) else value
+            for name, value in payload}
 
 
 def test_a_row_written_before_the_types_reads_as_its_type() -> None:
