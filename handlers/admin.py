@@ -24,6 +24,7 @@ from handlers.wording import role_label
 FLOW = "grant"
 
 router = Router("admin")
+router.menu_item(95, N_("🔑 Grant a role"), "grant")
 
 
 @dataclass(frozen=True)

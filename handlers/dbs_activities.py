@@ -24,6 +24,7 @@ ONLY_STAFF = N_("Only TSO staff can change activity settings.")
 STAFF = {Role.STAFF, Role.ADMIN}
 
 router = Router("dbs_activities")
+router.menu_item(85, N_("🗂 Activity settings"), "activities")
 
 DBS_REFUSALS = RefusalTable(DbsRefusal, {
     DbsRefusal.NOT_COORDINATOR: Say(ONLY_COORDINATORS),

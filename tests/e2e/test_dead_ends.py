@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 from bot.db.models import Role
 from bot.services.spending import OpportunitySeed
-from tests.e2e.conftest import BotUnderTest, grant, register
+from tests.e2e.conftest import ADMIN_ID, BotUnderTest, grant, register
 from tests.e2e.test_coordinating import add_someone_without_telegram
 from tests.e2e.test_credits import earn
 from tests.e2e.test_shifts import coordinator_of_splott, make_shift, member_id
@@ -145,3 +145,25 @@ async def log_own_hours(user) -> None:  # noqa: ANN001
     await user.next_event()
     await user.press("Send for approval")
     await user.next_event()
+
+
+async def test_staff_and_admins_find_their_commands_in_the_main_menu(bot: BotUnderTest) -> None:
+    gareth, admin, sam = bot.user(5051, "Gareth"), bot.user(ADMIN_ID, "Admin"), bot.user(5053, "Sam")
+    for user in (gareth, admin, sam):
+        await register(bot, user)
+    await grant(bot, 5051, Role.STAFF, "splott-community")
+    await gareth.send_text("/menu")
+    labels = [label for row in (await gareth.next_message()).reply_keyboard for label in row]
+    assert "🗂 Activity settings" in labels and "🔑 Grant a role" not in labels
+    await gareth.send_text("🗂 Activity settings")
+    assert "Activity types" in (await gareth.next_message()).text
+
+    await admin.send_text("/menu")
+    labels = [label for row in (await admin.next_message()).reply_keyboard for label in row]
+    assert "🔑 Grant a role" in labels
+    await admin.send_text("🔑 Grant a role")
+    assert "/grant ROLE TELEGRAM_USER_ID" in (await admin.next_message()).text
+
+    await sam.send_text("/menu")
+    labels = [label for row in (await sam.next_message()).reply_keyboard for label in row]
+    assert "🗂 Activity settings" not in labels and "🔑 Grant a role" not in labels
