@@ -69,7 +69,8 @@ def list_label(t: Translator, item: ShiftListItem) -> str:
             f"{item.activity.name(t.language)} · {offer}")
 
 
-def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> Markup:
+def card_text(t: Translator, card: ShiftCard, bot_username: str | None, *, with_status: bool = True) -> Markup:
+    """The card; without its own status line when a notice above it has just said it."""
     lines = [
         t.gettext("<b>{activity}</b> with {organisation}", activity=card.activity.name(t.language),
                   organisation=card.organisation.name(t.language)),
@@ -95,7 +96,7 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None) -> Marku
     }.get(card.my_status)
     if card.status is ShiftStatus.CANCELLED:
         status = t.gettext("❌ This shift has been cancelled.")
-    if status:
+    if status and (with_status or card.status is ShiftStatus.CANCELLED):
         lines.extend(["", status])
     if bot_username:
         link = "https://t.me/" + bot_username + "?start=shift_" + str(card.shift_id)
@@ -174,7 +175,9 @@ async def choose_filter(turn: MemberTurn, data: ShiftFilter) -> None:
 # --------------------------------------------------------------------------- one shift
 
 
-async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None) -> None:
+async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None, *, status_told: bool = False
+                    ) -> None:
+    """A shift's card; `status_told` when the notice above it says where the member now stands."""
     _ = turn.t
     card = await turn.services.shifts.shift_card(shift_id, member_id=turn.member.id)
     if card is None:
@@ -200,7 +203,7 @@ async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None) 
             coordinator_row.append(button(_.gettext("Cancel shift"), CancelShift(shift_id)))
         rows.append(coordinator_row)
     rows.append([button(_.gettext("◀ All shifts"), ShiftList())])
-    text = card_text(_, card, turn.context.application.bot_data.get("bot_username"))
+    text = card_text(_, card, turn.context.application.bot_data.get("bot_username"), with_status=not status_told)
     if notice:
         text = notice + "\n\n" + text
     await turn.show(text, keyboard(*rows))
@@ -256,7 +259,8 @@ async def _book(turn: MemberTurn, shift_id: int, *, waitlist: bool) -> None:
     outcome = await (shifts.join_waitlist if waitlist else shifts.sign_up)(turn.member.id, shift_id)
     if outcome in (SignupOutcome.BOOKED, SignupOutcome.WAITLISTED, SignupOutcome.FULL):
         await turn.answer()
-        await show_card(turn, shift_id, notice=signup_text(turn.t, outcome))
+        await show_card(turn, shift_id, notice=signup_text(turn.t, outcome),
+                        status_told=outcome is SignupOutcome.BOOKED)  # the position stays: news to them
     else:
         await turn.answer(signup_text(turn.t, outcome), alert=True)
 

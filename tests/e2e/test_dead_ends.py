@@ -167,3 +167,21 @@ async def test_staff_and_admins_find_their_commands_in_the_main_menu(bot: BotUnd
     await sam.send_text("/menu")
     labels = [label for row in (await sam.next_message()).reply_keyboard for label in row]
     assert "🗂 Activity settings" not in labels and "🔑 Grant a role" not in labels
+
+
+async def test_a_booked_card_says_you_are_booked_once(bot: BotUnderTest) -> None:
+    await coordinator_of_splott(bot, 5061)
+    await make_shift(bot, 5061, local_start=datetime(2026, 12, 10, 10, 0))
+    sam = bot.user(5062, "Sam")
+    await register(bot, sam)
+    await sam.send_text("/shifts")
+    await sam.next_message()
+    await sam.press("Community hub")
+    await sam.next_event()
+    await sam.press("Sign up")
+    booked = (await sam.next_event()).text
+    assert booked.count("You're booked") == 1 and "remind you" in booked
+    await sam.press("◀ All shifts")
+    await sam.next_event()
+    await sam.press("Community hub")
+    assert (await sam.next_event()).text.count("You're booked") == 1  # opened again, the card says it
