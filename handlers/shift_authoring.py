@@ -166,9 +166,20 @@ async def ask_confirm(turn: MemberTurn) -> None:
                   organisation=names.organisations[data["organisation_id"]].name(turn.language)),
         _.gettext("{venue}, {neighbourhood}", venue=data["venue"],
                   neighbourhood=names.neighbourhoods[data["neighbourhood_id"]].name(turn.language)),
+    ]
+    # Everything they typed, so nothing goes out unseen (a missing Welsh description shows as such).
+    if data.get("address"):
+        lines.append(_.gettext("Address: {address}", address=data["address"]))
+    if data.get("latitude") is not None:
+        lines.append(_.gettext("🗺 Map pin received"))
+    lines += [
         time_span(_, starts_at, ends_at),
         _.gettext("Volunteers: {minimum} to {capacity}", minimum=data.get("minimum", 1), capacity=data["capacity"]),
         _.gettext("DBS check needed") if data["requires_dbs"] else _.gettext("No DBS check needed"),
+        _.gettext("Description in English: {description}",
+                  description=data.get("description_en") or _.gettext("not given")),
+        _.gettext("Description in Welsh: {description}",
+                  description=data.get("description_cy") or _.gettext("not given")),
     ]
     if data.get("repeat", 1) > 1:
         lines.append(_.ngettext("Every week for {n} week", "Every week for {n} weeks", data["repeat"]))

@@ -56,8 +56,8 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
     await coordinator.next_event()
     await coordinator.send_text("Splott Hub")
     await coordinator.next_message()
-    await coordinator.press("Skip")
-    await coordinator.next_event()
+    await coordinator.send_text("Muirton Road, Cardiff")
+    await coordinator.next_message()
     await coordinator.send_text("31/2")
     assert "does not exist" in (await coordinator.next_message()).text
     await coordinator.send_text("Sat 12 Dec")
@@ -81,6 +81,10 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
     await coordinator.press("Just once")
     summary = await coordinator.next_event()
     assert "Saturday 12 December" not in summary.text and "Sat 12 Dec, 10:00–12:30" in summary.text
+    # Everything typed is there to check, the address and both descriptions too.
+    assert "Address: Muirton Road, Cardiff" in summary.text
+    assert "Description in English: Help serve lunch at the hub" in summary.text
+    assert "Description in Welsh: Helpu i weini cinio yn yr hyb" in summary.text
     await coordinator.press("Create")
     created = await coordinator.next_event()
     assert "Created 1 shift" in created.text and "start=shift_" in created.text
