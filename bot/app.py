@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.delivery.dispatcher import Dispatcher, DispatcherSettings
+from bot.delivery.lanes import TwoLanes
+from bot.delivery.pacing import PaceLimits, Pacer
 from bot.i18n import LANGUAGES, translator
 from bot.services.container import Services
 from bot.tolerant_bot import TolerantBot
 
 log = logging.getLogger(__name__)
 
-OUTBOX_INTERVAL_SECONDS = 2.0
+OUTBOX_INTERVAL_SECONDS = 0.5  # how often an idle dispatcher looks for due notifications
 VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
 
@@ -26,23 +30,26 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     import handlers
 
     config = services.config
+    pacer = Pacer(PaceLimits(overall_per_s=config.delivery.ceiling_per_second))
     bot = TolerantBot(
         config.telegram.token,
         base_url=config.telegram.base_url,
         base_file_url=config.telegram.base_file_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        # Telegram allows about 30 messages a second overall, counted over any second. A
-        # limiter with a burst of 30 can send nearly 60 in one such second, so pace evenly
-        # instead: one request every 1/29 s, never more than 30 in any second.
-        rate_limiter=AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=2),
+        # Two lanes: answers to members go at once (counted by the pacer); the outbox's
+        # sends are paced by the dispatcher under Telegram's limits (bot/delivery).
+        rate_limiter=TwoLanes(pacer),
         request=HTTPXRequest(connection_pool_size=64),
         get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 5),
     )
     application = ApplicationBuilder().bot(bot).post_init(_post_init).build()
     application.bot_data["services"] = services
     handlers.register(application)
-    application.job_queue.run_repeating(handlers.notifications.dispatch_outbox,
-                                        interval=outbox_interval, first=0.1, name="outbox")
+    application.bot_data["dispatcher"] = Dispatcher(
+        services.outbox, handlers.notifications.telegram_sender(services, bot), pacer,
+        on_unreachable=services.members.mark_unreachable,
+        settings=DispatcherSettings(concurrency=config.delivery.concurrency, idle_s=outbox_interval,
+                                    lease=timedelta(seconds=config.delivery.lease_seconds)))
     application.job_queue.run_repeating(_expire_vouchers, interval=VOUCHER_EXPIRY_INTERVAL_SECONDS, first=5,
                                         name="voucher-expiry")
     application.job_queue.run_repeating(_queue_reminders, interval=REMINDER_INTERVAL_SECONDS, first=3,

@@ -155,6 +155,22 @@ class ShiftsConfig(_Strict):
     page_size: int = Field(default=5, ge=1, le=10)
 
 
+class DeliveryConfig(_Strict):
+    # Bulk sends a second (the outbox), counting the answers to members of the same second.
+    messages_per_second: float = Field(default=30.0, gt=0, le=30)
+    # Telegram's paid broadcasts (Stars per message): lifts the ceiling to this rate.
+    allow_paid_broadcast: bool = False
+    paid_messages_per_second: float = Field(default=1000.0, gt=0, le=1000)
+    max_attempts: int = Field(default=5, ge=1, le=50)  # real failures before a row is given up
+    concurrency: int = Field(default=16, ge=1, le=256)  # bulk sends in flight at once
+    lease_seconds: float = Field(default=30.0, gt=0, le=600)  # a claimed row's lease, renewed while held
+    leader_lease_seconds: float = Field(default=10.0, gt=0, le=60)  # a dead leader is replaced after this
+
+    @property
+    def ceiling_per_second(self) -> float:
+        return self.paid_messages_per_second if self.allow_paid_broadcast else self.messages_per_second
+
+
 class AdminsConfig(_Strict):
     telegram_user_ids: list[int] = Field(default_factory=list)
 
@@ -170,6 +186,7 @@ class Config(BaseSettings):
     hours: HoursConfig = HoursConfig()
     spending: SpendingConfig = SpendingConfig()
     shifts: ShiftsConfig = ShiftsConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
     organisations: list[Organisation] = Field(default_factory=list)
     activity_types: list[ActivityType] = Field(default_factory=list)

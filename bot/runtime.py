@@ -40,6 +40,7 @@ async def start_polling(services: Services, *, poll_timeout: float = 10.0,
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)
     await application.start()
+    application.bot_data["dispatcher"].start()
     await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
                                             allowed_updates=Update.ALL_TYPES)
     log.info("bot is polling for updates")
@@ -47,6 +48,9 @@ async def start_polling(services: Services, *, poll_timeout: float = 10.0,
 
 
 async def stop(application: Application) -> None:
+    dispatcher = application.bot_data.get("dispatcher")
+    if dispatcher is not None:
+        await dispatcher.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

@@ -1,7 +1,8 @@
 """Sending the outbox: render each notification in its member's language, send, mark.
 
 Services record notifications (bot/services/outbox.py); this module owns only how each
-kind reads and the Telegram side of sending. The job queue wakes `dispatch_outbox`.
+kind reads and the Telegram side of sending: `telegram_sender` is what the delivery
+engine's dispatcher (bot/delivery) calls for each row it has paced.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
+from bot.delivery.lanes import BULK, retry_seconds
+from bot.delivery.outcomes import Outcome, Result, Sender
 from bot.i18n import Translator, translator
 from bot.services.container import Services
 from bot.services.outbox import Claimed
@@ -52,52 +53,36 @@ def renders(kind: OutboxKind | str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-async def dispatch_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.application.bot_data["services"]
-    await send_due(services, context.bot)
+def telegram_sender(services: Services, bot: Any) -> Sender:  # noqa: ANN401 - telegram.ext.ExtBot
+    """The dispatcher's way to Telegram: render a claimed row in its member's language,
+    send it on the bulk lane, and say what came of it (never raises)."""
+    paid = {"allow_paid_broadcast": True} if services.config.delivery.allow_paid_broadcast else {}
 
-
-async def send_due(services: Services, bot: Any) -> int:  # noqa: ANN401 - telegram.Bot
-    """Sends what is due now; returns how many were sent."""
-    sent = 0
-    for message in await services.outbox.claim_due():
-        if await _send_one(services, bot, message):
-            sent += 1
-    return sent
-
-
-async def _send_one(services: Services, bot: Any, message: Claimed) -> bool:  # noqa: ANN401
-    renderer = RENDERERS.get(message.kind)
-    if renderer is None:
-        log.error("no renderer for notification kind %r", message.kind)
-        await services.outbox.mark_failed(message.id, f"unknown kind {message.kind}", permanent=True)
-        return False
-    t = translator(message.language, services.config.tz, services.config.scheme.default_language)
-    try:
-        rendered = await renderer(services, t, message.payload, message.member_id)
+    async def send(message: Claimed) -> Outcome:
+        renderer = RENDERERS.get(message.kind)
+        if renderer is None:
+            log.error("no renderer for notification kind %r", message.kind)
+            return Outcome(Result.REFUSED, reason=f"unknown kind {message.kind}")
+        t = translator(message.language, services.config.tz, services.config.scheme.default_language)
+        try:
+            rendered = await renderer(services, t, message.payload, message.member_id)
+        except Exception as error:  # noqa: BLE001 - one broken notification must not hold up the rest
+            log.exception("could not render notification %s (%s)", message.id, message.kind)
+            return Outcome(Result.TRANSIENT, reason=f"{type(error).__name__}: {error}")
         if rendered is None:  # nothing to say any more (e.g. the shift was deleted)
-            await services.outbox.mark_sent(message.id)
-            return False
-        await bot.send_message(message.telegram_user_id, rendered.text, reply_markup=rendered.keyboard)
-    except Forbidden as error:
-        await services.members.mark_unreachable(message.telegram_user_id)
-        await services.outbox.mark_failed(message.id, str(error), permanent=True)
-        return False
-    except RetryAfter as error:
-        retry = error.retry_after if isinstance(error.retry_after, timedelta) else timedelta(seconds=error.retry_after)
-        await services.outbox.mark_failed(message.id, str(error), permanent=False, retry_after=retry)
-        return False
-    except BadRequest as error:
-        log.error("Telegram refused notification %s: %s", message.id, error)
-        await services.outbox.mark_failed(message.id, str(error), permanent=True)
-        return False
-    except TelegramError as error:
-        await services.outbox.mark_failed(message.id, str(error), permanent=False)
-        return False
-    except Exception as error:  # noqa: BLE001 - one broken notification must not hold up the rest
-        log.exception("could not render or send notification %s (%s)", message.id, message.kind)
-        await services.outbox.mark_failed(message.id, f"{type(error).__name__}: {error}", permanent=False,
-                                          retry_after=timedelta(minutes=10))
-        return False
-    await services.outbox.mark_sent(message.id)
-    return True
+            return Outcome(Result.NOTHING_TO_SAY)
+        try:
+            sent = await bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.keyboard,
+                                          rate_limit_args=BULK, **paid)
+        except RetryAfter as error:
+            return Outcome.flood(retry_seconds(error), str(error))
+        except Forbidden as error:
+            return Outcome(Result.UNREACHABLE, reason=str(error))
+        except BadRequest as error:
+            log.error("Telegram refused notification %s: %s", message.id, error)
+            return Outcome(Result.REFUSED, reason=str(error))
+        except TelegramError as error:  # timeouts and network errors: try again later
+            return Outcome(Result.TRANSIENT, reason=f"{type(error).__name__}: {error}")
+        return Outcome.sent(sent.message_id)
+
+    return send

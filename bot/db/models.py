@@ -487,7 +487,8 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),
+                      Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
@@ -503,3 +504,21 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
+    # Higher goes first: a reminder due in an hour before a newsletter (outbox.Priority).
+    priority: Mapped[int] = mapped_column(Integer, default=20, server_default=text("20"))
+    # Telegram's id of the message sent, so a progress message can be edited, a notice withdrawn.
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LeaderLease(Base):
+    """Who runs the scheduled jobs and the dispatcher: one row per duty, held by the
+    worker that renews it before `expires_at`; a lapsed row is anyone's to take."""
+
+    __tablename__ = "leader_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bumped at each change of holder, so a holder can tell it lost the lease in between.
+    term: Mapped[int] = mapped_column(Integer, default=1)

@@ -80,7 +80,7 @@ class Services:
             rota=RotaService(db, config, clock),
             activity_types=ActivityTypeService(db, config, clock, on_change=reference.invalidate),
             reference=reference,
-            outbox=OutboxService(db, clock, worker=worker_name()),
+            outbox=OutboxService(db, clock, worker=worker_name(), max_attempts=config.delivery.max_attempts),
         )
 
 

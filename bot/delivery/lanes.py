@@ -1,0 +1,85 @@
+"""Two lanes to Telegram, as python-telegram-bot's rate limiter hook.
+
+Interactive: every request the handlers make (replies, edits, callback answers to the
+member's own update) goes out at once, never queued behind bulk, never spaced; it is
+noted, so the pacer counts it against the second's overall budget and bulk sends yield
+to it (it waits only if answers alone have filled the second, which Telegram would
+refuse anyway). A
+429 on this lane waits its `retry_after` (never less), holds bulk sends as long, and
+tries once more. Bulk: the dispatcher's sends, marked `rate_limit_args=BULK`, already
+paced, pass straight through; the dispatcher handles their 429s itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.delivery.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+BULK: dict[str, str] = {"lane": "bulk"}
+
+# Requests that put a message in a chat (or change one), the ones flood control counts.
+_COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+_UNCOUNTED = frozenset({"sendChatAction"})
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
+
+
+def counted(endpoint: str) -> bool:
+    return endpoint.startswith(_COUNTED_PREFIXES) and endpoint not in _UNCOUNTED
+
+
+class TwoLanes(BaseRateLimiter[dict[str, str]]):
+    def __init__(self, pacer: Pacer, *, monotonic: Callable[[], float] = time.monotonic,
+                 interactive_retries: int = 1) -> None:
+        self.pacer = pacer
+        self.monotonic = monotonic
+        self.interactive_retries = interactive_retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,  # noqa: ANN401 - python-telegram-bot's signature
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, str] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if rate_limit_args is not None and rate_limit_args.get("lane") == BULK["lane"]:
+            return await callback(*args, **kwargs)
+        tries = 0
+        while True:
+            if counted(endpoint):
+                now = self.monotonic()
+                at = self.pacer.note_interactive(now)
+                if at > now:
+                    await asyncio.sleep(at - now)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                wait = retry_seconds(error)
+                self.pacer.flood(self.monotonic(), wait)
+                if tries >= self.interactive_retries:
+                    raise
+                tries += 1
+                log.warning("flood control on %s: waiting %.1f s before trying again", endpoint, wait)
+                await asyncio.sleep(wait)
