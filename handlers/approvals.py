@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.db.models import Role
 from bot.i18n import N_, Markup, Translator
-from bot.services.hour_rules import DecisionOutcome
+from bot.services.hour_rules import REASON_MAX, DecisionOutcome
 from bot.services import outbox_payloads as payloads
 from bot.services.outbox_payloads import OutboxKind
 from bot.services.container import Services
@@ -86,6 +86,11 @@ async def approvals(turn: MemberTurn, args: list[str]) -> None:
                                     len(pending) - APPROVALS_SHOWN))
 
 
+def _reason_too_long(t: Translator, **_params: object) -> str:
+    return t.ngettext("Please keep the reason under {n} character.", "Please keep the reason under {n} characters.",
+                      REASON_MAX)
+
+
 DECISIONS = RefusalTable(DecisionOutcome, {
     DecisionOutcome.APPROVED: Say(N_("✅ Approved.")),
     DecisionOutcome.REJECTED: Say(N_("Rejected; the volunteer has been told why.")),
@@ -94,7 +99,7 @@ DECISIONS = RefusalTable(DecisionOutcome, {
     DecisionOutcome.OWN_ENTRY: Say(N_("You can't approve your own hours: another coordinator must.")),
     DecisionOutcome.ALREADY_DECIDED: Say(N_("That entry has already been decided.")),
     DecisionOutcome.REASON_MISSING: Say(N_("Please type a reason.")),
-    DecisionOutcome.REASON_TOO_LONG: Say(N_("Please keep the reason under 500 characters.")),
+    DecisionOutcome.REASON_TOO_LONG: _reason_too_long,
 })
 
 

@@ -35,7 +35,7 @@ from handlers.widgets import (
     paged,
     read_past_day,
 )
-from handlers.wording import duration_problem
+from handlers.wording import duration_problem, name_too_long
 
 PEOPLE_FLOW = "people"
 GROUP_FLOW = "groupcredit"
@@ -158,7 +158,7 @@ PLAIN_NAME = Say(N_("Please type the name you would like us to use, in plain let
 RECORD_REFUSALS = RefusalTable(RecordRefusal, {
     RecordRefusal.NAME_EMPTY: PLAIN_NAME,
     RecordRefusal.NAME_NOT_TEXT: PLAIN_NAME,
-    RecordRefusal.NAME_TOO_LONG: Say(N_("That name is a little long: please use 64 characters or fewer.")),
+    RecordRefusal.NAME_TOO_LONG: name_too_long,
     RecordRefusal.UNKNOWN_NEIGHBOURHOOD: Say(N_("That neighbourhood no longer exists. Please choose again.")),
     RecordRefusal.NOT_COORDINATOR: Say(N_("Only coordinators can do that.")),
 })

@@ -150,7 +150,8 @@ async def skipped_note(turn: MemberTurn, data: SkipNote) -> None:
 @router.step(FLOW, "note")
 async def typed_note(turn: MemberTurn, text: str) -> None:
     if len(text) > NOTE_MAX:
-        await turn.reply(turn.t.gettext("Please keep the note under 500 characters."))
+        await turn.reply(turn.t.ngettext("Please keep the note under {n} character.",
+                                         "Please keep the note under {n} characters.", NOTE_MAX))
         return
     await _confirm(turn, text)
 

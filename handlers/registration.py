@@ -19,6 +19,7 @@ from handlers.menu import send_main_menu
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router, registry_of
 from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
+from handlers.wording import name_too_long
 
 FLOW = "register"
 # Marked here so the extractor sees it: bilingual() translates it into both languages.
@@ -125,7 +126,7 @@ PLAIN_NAME = Say(N_("Please type the name you would like us to use, in plain let
 NAME_PROBLEMS = RefusalTable(NameProblem, {
     NameProblem.EMPTY: PLAIN_NAME,
     NameProblem.NOT_TEXT: PLAIN_NAME,
-    NameProblem.TOO_LONG: Say(N_("That name is a little long: please use 64 characters or fewer.")),
+    NameProblem.TOO_LONG: name_too_long,
 })
 
 

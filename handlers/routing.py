@@ -36,7 +36,7 @@ from bot.db.models import Role
 from bot.i18n import N_, Msgid, Translator
 from bot.services.members import MemberView
 from handlers.base import MemberTurn, Turn
-from handlers.callback_data import CallbackData
+from handlers.callback_data import CALLBACK_DATA_MAX_BYTES, CallbackData
 
 EXPIRED = N_("That button has expired.")
 
@@ -256,7 +256,7 @@ class Registry:
     def callback_for(self, raw: str) -> tuple[CallbackRoute[Any] | None, CallbackData | None]:
         """The route a button's data names and its fields read; (route, None) if malformed,
         (None, None) if no route has that prefix."""
-        if len(raw.encode()) > 64:
+        if len(raw.encode()) > CALLBACK_DATA_MAX_BYTES:
             return None, None
         prefix, separator, rest = raw.partition(":")
         route = self.callbacks.get(prefix)

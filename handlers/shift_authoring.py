@@ -35,6 +35,7 @@ from handlers.shift_questions import (
     read_description,
     read_venue,
     read_when,
+    repeat_problem,
     too_long,
     utc_span,
     venue_problem,
@@ -147,7 +148,8 @@ async def ask_description_cy(turn: MemberTurn) -> None:
 
 async def ask_repeat(turn: MemberTurn) -> None:
     _ = turn.t
-    await ask(turn, _.gettext("Repeat it every week? Choose, or type a number of weeks (up to 26)."),
+    await ask(turn, _.gettext("Repeat it every week? Choose, or type a number of weeks (up to {high}).",
+                              high=_.number(REPEAT_WEEKS_MAX)),
               [button(_.gettext("Just once"), RepeatWeeks(1)),
                button(_.ngettext("{n} week", "{n} weeks", 4), RepeatWeeks(4))],
               [button(_.ngettext("{n} week", "{n} weeks", 8), RepeatWeeks(8)),
@@ -370,7 +372,7 @@ async def chose_repeat(turn: MemberTurn, data: RepeatWeeks) -> None:
 async def typed_repeat(turn: MemberTurn, text: str) -> None:
     weeks = whole_number(text, REPEAT_WEEKS_MIN, REPEAT_WEEKS_MAX)
     if weeks is None:
-        await turn.reply(turn.t.gettext("Please type a number of weeks from 1 to 26."))
+        await turn.reply(repeat_problem(turn.t))
         return
     await _next(turn, "confirm", repeat=weeks)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton
 
@@ -20,6 +20,9 @@ from bot.services.shift_rules import (
     CAPACITY_MAX,
     CAPACITY_MIN,
     DESCRIPTION_MAX_CHARS,
+    REPEAT_WEEKS_MAX,
+    REPEAT_WEEKS_MIN,
+    SHIFT_MAX_DURATION,
     VENUE_MAX_CHARS,
     telegram_length,
 )
@@ -66,7 +69,9 @@ async def ask_times(turn: MemberTurn) -> None:
 
 
 async def ask_capacity(turn: MemberTurn) -> None:
-    await ask(turn, turn.t.gettext("How many volunteers are needed at most? (1 to 500)"))
+    t = turn.t
+    await ask(turn, t.gettext("How many volunteers are needed at most? ({low} to {high})",
+                              low=t.number(CAPACITY_MIN), high=t.number(CAPACITY_MAX)))
 
 
 def too_long(t: Translator, **_params: object) -> str:
@@ -75,16 +80,33 @@ def too_long(t: Translator, **_params: object) -> str:
                       DESCRIPTION_MAX_CHARS)
 
 
-def venue_problem(t: Translator) -> str:
-    return t.gettext("Please type the venue's name (up to 160 characters).")
+# The problems below take (and ignore) a refusal table's parameters, so the tables of
+# handlers/shift_refusals.py can say them too.
 
 
-def address_problem(t: Translator) -> str:
-    return t.gettext("Please keep the address under 300 characters.")
+def venue_problem(t: Translator, **_params: object) -> str:
+    return t.ngettext("Please type the venue's name (up to {n} character).",
+                      "Please type the venue's name (up to {n} characters).", VENUE_MAX_CHARS)
 
 
-def capacity_problem(t: Translator) -> str:
-    return t.gettext("Please type a whole number from 1 to 500.")
+def address_problem(t: Translator, **_params: object) -> str:
+    return t.ngettext("Please keep the address under {n} character.",
+                      "Please keep the address under {n} characters.", ADDRESS_MAX_CHARS)
+
+
+def capacity_problem(t: Translator, **_params: object) -> str:
+    return t.gettext("Please type a whole number from {low} to {high}.", low=t.number(CAPACITY_MIN),
+                     high=t.number(CAPACITY_MAX))
+
+
+def repeat_problem(t: Translator, **_params: object) -> str:
+    return t.gettext("Please type a number of weeks from {low} to {high}.", low=t.number(REPEAT_WEEKS_MIN),
+                     high=t.number(REPEAT_WEEKS_MAX))
+
+
+def shift_length_problem(t: Translator, **_params: object) -> str:
+    hours = SHIFT_MAX_DURATION // timedelta(hours=1)
+    return t.ngettext("A shift can be at most {n} hour long.", "A shift can be at most {n} hours long.", hours)
 
 
 def read_venue(text: str) -> str | None:

@@ -4,20 +4,23 @@ and which question is asked again."""
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
-from bot.services.shift_rules import CreateRefusal
 from bot.services.shift_authoring import CancelRefusal, EditRefusal
+from bot.services.shift_rules import CreateRefusal
 from handlers.refusals import RefusalTable, Say
-from handlers.shift_questions import too_long
+from handlers.shift_questions import (
+    address_problem,
+    capacity_problem,
+    repeat_problem,
+    shift_length_problem,
+    too_long,
+    venue_problem,
+)
 
 NOT_COORDINATOR = Say(N_("Only coordinators of that organisation can do that."))
 IN_PAST = Say(N_("That time has already passed. Please choose a later one."))
 ENDS_BEFORE_START = Say(N_("The end must be after the start (a shift can't run past midnight)."))
-TOO_LONG = Say(N_("A shift can be at most 12 hours long."))
-CAPACITY = Say(N_("Please type a whole number from 1 to 500."))
 MINIMUM_ABOVE = Say(N_("The fewest can't be more than the most."))
 MINIMUM_BELOW = Say(N_("The fewest must be at least 1."))
-VENUE = Say(N_("Please type the venue's name (up to 160 characters)."))
-ADDRESS = Say(N_("Please keep the address under 300 characters."))
 LOCATION = Say(N_("That location can't be used. Type the address instead."))
 STARTED = Say(N_("This shift has already started."))
 CANCELLED = Say(N_("This shift has been cancelled."))
@@ -27,18 +30,18 @@ CREATE_REFUSALS = RefusalTable(CreateRefusal, {
     CreateRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
     CreateRefusal.UNKNOWN_ACTIVITY_TYPE: Say(N_("That activity no longer exists. Please choose again.")),
     CreateRefusal.UNKNOWN_NEIGHBOURHOOD: Say(N_("That neighbourhood no longer exists. Please choose again.")),
-    CreateRefusal.CAPACITY_OUT_OF_RANGE: CAPACITY,
+    CreateRefusal.CAPACITY_OUT_OF_RANGE: capacity_problem,
     CreateRefusal.MINIMUM_BELOW_ONE: MINIMUM_BELOW,
     CreateRefusal.MINIMUM_ABOVE_CAPACITY: MINIMUM_ABOVE,
     CreateRefusal.IN_PAST: IN_PAST,
     CreateRefusal.ENDS_BEFORE_START: ENDS_BEFORE_START,
-    CreateRefusal.TOO_LONG: TOO_LONG,
+    CreateRefusal.TOO_LONG: shift_length_problem,
     CreateRefusal.DESCRIPTION_TOO_LONG: too_long,
-    CreateRefusal.VENUE_MISSING: VENUE,
-    CreateRefusal.VENUE_TOO_LONG: VENUE,
-    CreateRefusal.ADDRESS_TOO_LONG: ADDRESS,
+    CreateRefusal.VENUE_MISSING: venue_problem,
+    CreateRefusal.VENUE_TOO_LONG: venue_problem,
+    CreateRefusal.ADDRESS_TOO_LONG: address_problem,
     CreateRefusal.LOCATION_INVALID: LOCATION,
-    CreateRefusal.REPEAT_OUT_OF_RANGE: Say(N_("Please type a number of weeks from 1 to 26.")),
+    CreateRefusal.REPEAT_OUT_OF_RANGE: repeat_problem,
     CreateRefusal.NONEXISTENT_LOCAL_TIME: Say(N_("That time doesn't exist on that day: the clocks go forward. "
                                              "Please choose another time.")),
 })
@@ -69,16 +72,16 @@ EDIT_REFUSALS = RefusalTable(EditRefusal, {
     EditRefusal.SHIFT_STARTED: STARTED,
     EditRefusal.CAPACITY_BELOW_BOOKED: Say(N_("More people are booked than that: cancel bookings first, or choose "
                                           "a larger number.")),
-    EditRefusal.CAPACITY_OUT_OF_RANGE: CAPACITY,
+    EditRefusal.CAPACITY_OUT_OF_RANGE: capacity_problem,
     EditRefusal.MINIMUM_BELOW_ONE: MINIMUM_BELOW,
     EditRefusal.MINIMUM_ABOVE_CAPACITY: MINIMUM_ABOVE,
     EditRefusal.IN_PAST: IN_PAST,
     EditRefusal.ENDS_BEFORE_START: ENDS_BEFORE_START,
-    EditRefusal.TOO_LONG: TOO_LONG,
+    EditRefusal.TOO_LONG: shift_length_problem,
     EditRefusal.DESCRIPTION_TOO_LONG: too_long,
-    EditRefusal.VENUE_MISSING: VENUE,
-    EditRefusal.VENUE_TOO_LONG: VENUE,
-    EditRefusal.ADDRESS_TOO_LONG: ADDRESS,
+    EditRefusal.VENUE_MISSING: venue_problem,
+    EditRefusal.VENUE_TOO_LONG: venue_problem,
+    EditRefusal.ADDRESS_TOO_LONG: address_problem,
     EditRefusal.LOCATION_INVALID: LOCATION,
 })
 

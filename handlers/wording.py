@@ -10,6 +10,7 @@ from bot.i18n import N_, Translator
 from bot.parsing.dates import DateError
 from bot.parsing.durations import DurationError
 from bot.services.container import Services
+from bot.services.members import DISPLAY_NAME_MAX
 from bot.services.outbox_payloads import TimeEntryFacts
 from handlers.refusals import RefusalTable, Say
 
@@ -61,6 +62,11 @@ def times_problem(t: Translator, error: DateError) -> str:
 
 def duration_problem(t: Translator, error: DurationError) -> str:
     return DURATIONS.say(t, error)
+
+
+def name_too_long(t: Translator, **_params: object) -> str:
+    return t.ngettext("That name is a little long: please use {n} character or fewer.",
+                      "That name is a little long: please use {n} characters or fewer.", DISPLAY_NAME_MAX)
 
 
 def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> str:

@@ -110,6 +110,15 @@ COUNTED = [
     Counted("{n} time credit", "credyd", Gender.MASCULINE, ("time credit", "time credits")),
     Counted("{n} week", "wythnos", Gender.FEMININE, ("week", "weeks")),
     Counted("✅ Created {n} shift.", "sifft", Gender.FEMININE, ("shift", "shifts")),
+    # Limits said from the rules that set them (bot/services/shift_rules.py, hour_rules.py, members.py).
+    Counted("A shift can be at most {n} hour long.", "awr", Gender.FEMININE, ("hour", "hours")),
+    Counted("Please keep the address under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),
+    Counted("Please keep the note under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),
+    Counted("Please keep the reason under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),
+    Counted("Please type the venue's name (up to {n} character).", "nod", Gender.MASCULINE,
+            ("character", "characters")),
+    Counted("That name is a little long: please use {n} character or fewer.", "nod", Gender.MASCULINE,
+            ("character", "characters")),
 ]
 # Counts with no noun after the number.
 NOT_A_NOUN = {"full, {n} waiting", "…and {n} more. Approve these first, then send /approvals again."}
