@@ -47,7 +47,7 @@ from handlers.offer_buttons import (
 )
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
-from handlers.spending import card, kind_name
+from handlers.spending import card, kind_name, weekly_limit_line
 from handlers.widgets import button, keyboard, whole_number
 
 ADD_FLOW = "offer-add"
@@ -115,13 +115,10 @@ async def show_list(turn: MemberTurn, page: int, notice: str | None = None) -> N
 
 
 def staff_card(t: Translator, item: Opportunity) -> str:
-    """What members see, and what only staff need: the state, the weekly limit, both languages."""
+    """What members see, and what only staff need: the state, the name in the other language."""
     lines = [card(t, item), ""]
     lines.append(t.gettext("⏸ Paused: members don't see it.") if item.paused
                  else t.gettext("▶️ On offer: members can take vouchers."))
-    if item.weekly_limit:
-        lines.append(t.ngettext("At most {n} voucher a week for each member.",
-                                "At most {n} vouchers a week for each member.", item.weekly_limit))
     lines.append(t.gettext("In English: {name}", name=item.name_en) if t.language == "cy"
                  else t.gettext("In Welsh: {name}", name=item.name_cy))
     if not item.managed_in_bot:
@@ -351,9 +348,7 @@ async def ask_confirm(turn: MemberTurn) -> None:
                        organisation=organisation.name(turn.language) if organisation else "",
                        kind=kind_name(_, draft.kind)),
              _.gettext("Where: {venue}", venue=draft.venue), _.gettext("Cost: {cost}", cost=_.credits(draft.cost_minutes))]
-    lines.append(_.ngettext("At most {n} voucher a week for each member.",
-                            "At most {n} vouchers a week for each member.", draft.weekly_limit)
-                 if draft.weekly_limit else _.gettext("No weekly limit."))
+    lines.append(weekly_limit_line(_, draft.weekly_limit) if draft.weekly_limit else _.gettext("No weekly limit."))
     for label, text in ((_.gettext("In English:"), draft.description_en), (_.gettext("In Welsh:"), draft.description_cy)):
         if text:
             lines.append(Markup("{} {}").format(label, text))

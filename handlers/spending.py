@@ -90,6 +90,11 @@ async def filtered(turn: MemberTurn, data: Directory) -> None:
     await _directory(turn, data.kind, data.page)
 
 
+def weekly_limit_line(t: Translator, limit: int) -> str:
+    return t.ngettext("At most {n} voucher a week for each member.",
+                      "At most {n} vouchers a week for each member.", limit)
+
+
 def card(t: Translator, item: Opportunity) -> str:
     lines = [t.gettext("<b>{name}</b>", name=item.name(t.language)),
              t.gettext("Cost: {cost}", cost=t.credits(item.cost_minutes)),
@@ -98,6 +103,8 @@ def card(t: Translator, item: Opportunity) -> str:
         lines.append(t.gettext("Neighbourhood: {neighbourhood}", neighbourhood=item.neighbourhood.name(t.language)))
     lines.append(t.gettext("Run by: {organisation} ({kind})", organisation=item.organisation.name(t.language),
                            kind=kind_name(t, item.kind)))
+    if item.weekly_limit:
+        lines.append(weekly_limit_line(t, item.weekly_limit))
     description = t.pick(item.description_en, item.description_cy)
     if description:
         lines.extend(["", description])

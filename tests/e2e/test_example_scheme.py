@@ -73,6 +73,6 @@ async def test_a_member_spends_at_a_leisure_centre_and_a_community_cafe(example_
     await sam.send_text("/spend")
     await sam.next_message()
     await sam.press("Community cafe lunch")
-    await sam.next_event()
+    assert "At most 1 voucher a week for each member." in (await sam.next_event()).text
     refused = await sam.press("Get a voucher")
     assert "1 voucher a week" in (await sam.callback_answer(refused))["text"]
