@@ -13,6 +13,8 @@ from telegram.request import HTTPXRequest
 from bot.delivery.dispatcher import Dispatcher, DispatcherSettings
 from bot.delivery.lanes import TwoLanes
 from bot.delivery.pacing import PaceLimits, Pacer
+from bot.delivery.roles import ProcessRole
+from bot.delivery.worker import ScheduledJob, Worker
 from bot.i18n import LANGUAGES, translator
 from bot.services.container import Services
 from bot.tolerant_bot import TolerantBot
@@ -25,7 +27,8 @@ REMINDER_INTERVAL_SECONDS = 5 * 60
 
 
 def build_application(services: Services, *, poll_timeout: float = 10.0,
-                      outbox_interval: float = OUTBOX_INTERVAL_SECONDS) -> Application:
+                      outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
+                      role: ProcessRole = ProcessRole.ALL) -> Application:
     # Imported here: handlers import telegram, and bot/ must stay importable without it.
     import handlers
 
@@ -44,16 +47,20 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     )
     application = ApplicationBuilder().bot(bot).post_init(_post_init).build()
     application.bot_data["services"] = services
-    handlers.register(application)
-    application.bot_data["dispatcher"] = Dispatcher(
-        services.outbox, handlers.notifications.telegram_sender(services, bot), pacer,
-        on_unreachable=services.members.mark_unreachable,
-        settings=DispatcherSettings(concurrency=config.delivery.concurrency, idle_s=outbox_interval,
-                                    lease=timedelta(seconds=config.delivery.lease_seconds)))
-    application.job_queue.run_repeating(_expire_vouchers, interval=VOUCHER_EXPIRY_INTERVAL_SECONDS, first=5,
-                                        name="voucher-expiry")
-    application.job_queue.run_repeating(_queue_reminders, interval=REMINDER_INTERVAL_SECONDS, first=3,
-                                        name="shift-reminders")
+    application.bot_data["role"] = role
+    if role.takes_updates:
+        handlers.register(application)
+    if role.works:
+        dispatcher = Dispatcher(
+            services.outbox, handlers.notifications.telegram_sender(services, bot), pacer,
+            on_unreachable=services.members.mark_unreachable,
+            settings=DispatcherSettings(concurrency=config.delivery.concurrency, idle_s=outbox_interval,
+                                        lease=timedelta(seconds=config.delivery.lease_seconds)))
+        application.bot_data["dispatcher"] = dispatcher
+        application.bot_data["worker"] = Worker(application, services, dispatcher, [
+            ScheduledJob(_expire_vouchers, VOUCHER_EXPIRY_INTERVAL_SECONDS, 5, "voucher-expiry"),
+            ScheduledJob(_queue_reminders, REMINDER_INTERVAL_SECONDS, 3, "shift-reminders"),
+        ])
     return application
 
 

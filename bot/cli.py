@@ -91,10 +91,11 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
     async def serve(services) -> int:  # noqa: ANN001
         from telegram.error import InvalidToken, NetworkError
 
+        from bot.delivery.roles import ProcessRole
         from bot.runtime import start_polling, stop
 
         try:
-            application = await start_polling(services)
+            application = await start_polling(services, role=ProcessRole(args.role))
         except InvalidToken:
             raise ConfigError("telegram.token: Telegram does not accept this token; copy it again from "
                               "@BotFather") from None
@@ -104,7 +105,8 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        print(f"coprod-bot is running (database {services.db.dialect}); press Ctrl+C to stop.")
+        print(f"coprod-bot is running (database {services.db.dialect}, role {args.role}); press Ctrl+C to stop.",
+              flush=True)
         await stopping.wait()
         await stop(application)
         return 0
@@ -212,6 +214,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands")
 
     run = commands.add_parser("run", parents=[common], help="run the bot against Telegram (long polling)")
+    run.add_argument("--role", choices=["all", "ingress", "worker"], default="all",
+                     help="ingress: take members' updates in; worker: scheduled jobs and sending (one leader per "
+                          "database); all: both (default)")
     run.set_defaults(action=_run)
 
     demo = commands.add_parser("demo", parents=[common], help="a local demo: emulator, bot and a terminal chat")

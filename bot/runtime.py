@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.db.migrate import schema_lock, upgrade
 from bot.db.session import Database
+from bot.delivery.roles import ProcessRole
 from bot.services.container import Services
 from bot.services.reference import sync_reference_data
 
@@ -33,24 +34,29 @@ async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool =
     return Services.build(db, config, clock or SystemClock())
 
 
-async def start_polling(services: Services, *, poll_timeout: float = 10.0,
-                        outbox_interval: float = 2.0) -> Application:
-    application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval)
+async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbox_interval: float = 0.5,
+                        role: ProcessRole = ProcessRole.ALL) -> Application:
+    """Starts this process's role: polling for the ingress, the leader-guarded jobs and
+    dispatcher for the worker, both for `all`."""
+    application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval,
+                                    role=role)
     await application.initialize()
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)
     await application.start()
-    application.bot_data["dispatcher"].start()
-    await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
-                                            allowed_updates=Update.ALL_TYPES)
-    log.info("bot is polling for updates")
+    if role.works:
+        application.bot_data["worker"].start()
+    if role.takes_updates:
+        await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
+                                                allowed_updates=Update.ALL_TYPES)
+        log.info("bot is polling for updates")
     return application
 
 
 async def stop(application: Application) -> None:
-    dispatcher = application.bot_data.get("dispatcher")
-    if dispatcher is not None:
-        await dispatcher.stop()
+    worker = application.bot_data.get("worker")
+    if worker is not None:
+        await worker.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
