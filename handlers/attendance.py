@@ -53,7 +53,7 @@ async def show_roster(turn: MemberTurn, shift_id: int, notice: str | None = None
     rows = []
     for entry in entries:
         name = entry.display_name or _.plain("(erased member)")
-        mark = {Mark.ATTENDED: "✅", Mark.NO_SHOW: "❌"}.get(entry.attendance, "▫️")
+        mark = {Mark.ATTENDED: "✅", Mark.NO_SHOW: "❌"}.get(entry.attendance, "▫️") if entry.attendance else "▫️"
         if entry.credited:
             lines.append(_.gettext("✅ {name} – credited", name=name))
             continue

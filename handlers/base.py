@@ -73,7 +73,7 @@ class Turn:
         """Replace the pressed message when answering a button (keeps the chat tidy),
         otherwise send a new message."""
         message = self.query.message if self.query and self.edit_in_place else None
-        if message is not None and getattr(message, "text", None) is not None:
+        if isinstance(message, Message) and message.text is not None:
             # Compared unescaped: python-telegram-bot escapes quotes we leave as they are.
             if html.unescape(message.text_html) == html.unescape(text) and message.reply_markup == keyboard:
                 return  # a second tap on the same button: the message already says this
@@ -138,8 +138,11 @@ async def build_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn
         language = dialogue.data["language"]
     else:
         language = normalise_language(user.language_code, config.scheme.default_language)
-    kind = Turn if member is None else MemberTurn
-    return kind(update=update, context=context, services=services, user=user, chat_id=chat.id,
-                member=member, t=translator(language, config.tz), dialogue=dialogue)
+    t = translator(language, config.tz)
+    if member is None:
+        return Turn(update=update, context=context, services=services, user=user, chat_id=chat.id,
+                    member=None, t=t, dialogue=dialogue)
+    return MemberTurn(update=update, context=context, services=services, user=user, chat_id=chat.id,
+                      member=member, t=t, dialogue=dialogue)
 
 

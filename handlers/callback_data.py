@@ -25,7 +25,6 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit
@@ -89,11 +88,17 @@ def _write(value: object) -> str:
     return str(value)
 
 
-@cache
+_FIELDS: dict[type[CallbackData], tuple[tuple[dataclasses.Field[Any], Reader], ...]] = {}
+
+
 def _fields(cls: type[CallbackData]) -> tuple[tuple[dataclasses.Field[Any], Reader], ...]:
-    hints = typing.get_type_hints(cls, include_extras=True)
-    return tuple((field, _reader(hints[field.name], f"{cls.__name__}.{field.name}"))
-                 for field in dataclasses.fields(cls))  # type: ignore[arg-type]
+    """Each field with its reader, worked out once per kind of button (on first use, as
+    the dataclass decorator runs after the class is made)."""
+    if cls not in _FIELDS:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        _FIELDS[cls] = tuple((field, _reader(hints[field.name], f"{cls.__name__}.{field.name}"))
+                             for field in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return _FIELDS[cls]
 
 
 def _reader(hint: object, where: str) -> Reader:

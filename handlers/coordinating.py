@@ -198,6 +198,9 @@ async def _person_menu(turn: MemberTurn, member_id: int) -> None:
         await turn.answer(_.gettext("You can only act for members who have no Telegram of their own."), alert=True)
         return
     summary = await turn.services.transfers.balance_summary(member_id)
+    if summary is None:
+        await turn.answer(_.gettext("You can only act for members who have no Telegram of their own."), alert=True)
+        return
     await turn.show(
         _.gettext("<b>{name}</b> (member number {number})", name=person.display_name, number=member_id) + "\n"
         + _.gettext("Balance: {balance}", balance=_.credits(summary.balance_minutes)),

@@ -75,9 +75,12 @@ def signed(t: Translator, minutes: int) -> str:
 async def balance(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     summary = await turn.services.transfers.balance_summary(turn.member.id)
+    if summary is None:  # erased since this update began
+        await turn.reply(_.gettext("Please register first: send /start."))
+        return
     names = await turn.services.reference.names()
     # In hours and minutes, the unit of every line below it.
-    lines = [_.gettext("<b>Your balance: {duration} of time credits</b>", duration=_.duration(summary.balance_minutes))]
+    lines: list[str] = [_.gettext("<b>Your balance: {duration} of time credits</b>", duration=_.duration(summary.balance_minutes))]
     if summary.pending_minutes:
         lines.append(_.gettext("Waiting for approval: {duration}", duration=_.duration(summary.pending_minutes)))
     if summary.recent:

@@ -161,7 +161,7 @@ async def ask_confirm(turn: MemberTurn) -> None:
     data = turn.state.data
     names = await turn.services.reference.names()
     starts_at, ends_at = datetime.fromisoformat(data["starts_at"]), datetime.fromisoformat(data["ends_at"])
-    lines = [
+    lines: list[str] = [
         _.gettext("<b>Please check the new shift:</b>"),
         _.gettext("Activity: {activity}", activity=names.activity_types[data["activity_type_id"]].name(turn.language)),
         _.gettext("Organisation: {organisation}",

@@ -62,7 +62,8 @@ def places(t: Translator, free: int, waitlist: int) -> str:
 
 
 def list_label(t: Translator, item: ShiftListItem) -> str:
-    mark = {SignupStatus.BOOKED: "✅ ", SignupStatus.WAITLISTED: "⏳ "}.get(item.my_status, "")
+    marks = {SignupStatus.BOOKED: "✅ ", SignupStatus.WAITLISTED: "⏳ "}
+    mark = marks.get(item.my_status, "") if item.my_status else ""
     # Not "3 places free" to someone who may not take one: the DBS check comes first.
     offer = places(t, item.free_places, item.waitlist_length) if item.open_to_me else t.plain("🛡 needs a DBS check")
     return (f"{mark}{t.date(t.local_date(item.starts_at), 'EEE d MMM')} {t.time(item.starts_at)} · "
@@ -93,7 +94,7 @@ def card_text(t: Translator, card: ShiftCard, bot_username: str | None, *, with_
         SignupStatus.BOOKED: t.gettext("✅ You're booked."),
         SignupStatus.WAITLISTED: t.gettext("⏳ You're number {position} on the waiting list.",
                                            position=card.my_waitlist_position or 0),
-    }.get(card.my_status)
+    }.get(card.my_status) if card.my_status else None
     if card.status is ShiftStatus.CANCELLED:
         status = t.gettext("❌ This shift has been cancelled.")
     if status and (with_status or card.status is ShiftStatus.CANCELLED):

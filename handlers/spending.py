@@ -96,9 +96,9 @@ def weekly_limit_line(t: Translator, limit: int) -> str:
 
 
 def card(t: Translator, item: Opportunity) -> str:
-    lines = [t.gettext("<b>{name}</b>", name=item.name(t.language)),
-             t.gettext("Cost: {cost}", cost=t.credits(item.cost_minutes)),
-             t.gettext("Where: {venue}", venue=item.venue)]
+    lines: list[str] = [t.gettext("<b>{name}</b>", name=item.name(t.language)),
+                        t.gettext("Cost: {cost}", cost=t.credits(item.cost_minutes)),
+                        t.gettext("Where: {venue}", venue=item.venue)]
     if item.neighbourhood is not None:
         lines.append(t.gettext("Neighbourhood: {neighbourhood}", neighbourhood=item.neighbourhood.name(t.language)))
     lines.append(t.gettext("Run by: {organisation} ({kind})", organisation=item.organisation.name(t.language),
@@ -227,7 +227,7 @@ async def _accept(turn: MemberTurn, code: str) -> None:
     result = await turn.services.spending.confirm_redemption(turn.member.id, code)
     if result.outcome is not RedemptionOutcome.UNKNOWN_CODE and turn.dialogue is not None:
         await turn.end_dialogue()  # a mistyped code may be typed again
-    if result.outcome is RedemptionOutcome.REDEEMED:
+    if result.outcome is RedemptionOutcome.REDEEMED and result.opportunity is not None:
         await turn.reply(_.gettext("✅ Accepted: {name} for {member} ({cost}).",
                                    name=result.opportunity.name(turn.language),
                                    member=result.member_display_name or _.gettext("a former member"),

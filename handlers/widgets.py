@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -17,6 +17,7 @@ from handlers.callback_data import CallbackData
 from handlers.wording import date_problem
 
 T = TypeVar("T")
+Language = Literal["cy", "en"]
 PAGE_SIZE = 8
 
 
@@ -58,9 +59,9 @@ def paged(items: Sequence[T], page: int, page_button: Callable[[int], CallbackDa
     return list(items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]), navigation, page
 
 
-def language_keyboard(suggested: str, choose: Callable[[str], CallbackData]) -> InlineKeyboardMarkup:
+def language_keyboard(suggested: str, choose: Callable[[Language], CallbackData]) -> InlineKeyboardMarkup:
     labels = {"cy": "Cymraeg", "en": "English"}  # each language's own name, never translated
-    return keyboard([button(("✅ " if code == suggested else "") + labels[code], choose(code))
+    return keyboard([button(("✅ " if code == suggested else "") + labels[code], choose(cast(Language, code)))
                      for code in LANGUAGES])
 
 
