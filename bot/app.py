@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import BotCommandScopeDefault, LinkPreviewOptions
+from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
@@ -26,6 +26,39 @@ VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
 
 
+class InboxApplication(Application):
+    """Marks each update handled in the inbox once its handlers have run. An update whose
+    handling was cut short by the process dying stays "received" and is handled by the
+    next process; one handed on only to move the offset (see TolerantBot) is not marked."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        bot = self.bot
+        if isinstance(update, Update) and isinstance(bot, TolerantBot) and bot.inbox is not None \
+                and update.update_id in bot.claimed:
+            await bot.inbox.mark_handled(update.update_id)
+            bot.claimed.discard(update.update_id)
+
+
+async def enqueue_abandoned(application: Application) -> int:
+    """Takes over updates a dead process received and never handled (or this process
+    let go of when it last stopped) and queues them ahead of anything new."""
+    bot = application.bot
+    if not isinstance(bot, TolerantBot) or bot.inbox is None:
+        return 0
+    entries = await bot.inbox.claim_abandoned()
+    for entry in entries:
+        bot.claimed.add(entry.update_id)
+        try:
+            update = Update.de_json(entry.payload, bot)
+        except Exception:  # noqa: BLE001 - it was unreadable when it came, too
+            update = Update(entry.update_id)
+        await application.update_queue.put(update)
+    if entries:
+        log.info("took over %s update(s) left unhandled: %s", len(entries), [e.update_id for e in entries])
+    return len(entries)
+
+
 def build_application(services: Services, *, poll_timeout: float = 10.0,
                       outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
                       role: ProcessRole = ProcessRole.ALL) -> Application:
@@ -44,12 +77,16 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
         rate_limiter=TwoLanes(pacer),
         request=HTTPXRequest(connection_pool_size=64),
         get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 5),
+        inbox=services.inbox,
     )
-    application = ApplicationBuilder().bot(bot).post_init(_post_init).build()
+    application = ApplicationBuilder().application_class(InboxApplication).bot(bot).post_init(_post_init).build()
     application.bot_data["services"] = services
     application.bot_data["role"] = role
     if role.takes_updates:
         handlers.register(application)
+        # The inbox: this process's claims renewed, and what a dead one left taken over.
+        lease = services.inbox.lease.total_seconds()
+        application.job_queue.run_repeating(_tend_inbox, interval=lease / 3, first=lease / 3, name="inbox")
     if role.works:
         dispatcher = Dispatcher(
             services.outbox, handlers.notifications.telegram_sender(services, bot), pacer,
@@ -62,6 +99,15 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
             ScheduledJob(_queue_reminders, REMINDER_INTERVAL_SECONDS, 3, "shift-reminders"),
         ])
     return application
+
+
+async def _tend_inbox(context) -> None:  # noqa: ANN001
+    """This process is alive, so the updates it holds stay its own; and another process
+    that held some may have died since this one started, or a chat's updates may be
+    waiting for an older one to come free."""
+    services: Services = context.application.bot_data["services"]
+    await services.inbox.renew()
+    await enqueue_abandoned(context.application)
 
 
 async def _queue_reminders(context) -> None:  # noqa: ANN001

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, enqueue_abandoned
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.db.migrate import schema_lock, upgrade
@@ -47,6 +47,8 @@ async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbo
     if role.works:
         application.bot_data["worker"].start()
     if role.takes_updates:
+        # What a previous process received and never handled goes first.
+        await enqueue_abandoned(application)
         await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
                                                 allowed_updates=Update.ALL_TYPES)
         log.info("bot is polling for updates")
@@ -60,5 +62,10 @@ async def stop(application: Application) -> None:
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
-        await application.stop()
+        await application.stop()  # handles every update already queued
+    services: Services = application.bot_data["services"]
+    try:
+        await services.inbox.release()
+    except Exception:  # noqa: BLE001 - the leases run out by themselves
+        log.warning("could not let go of this process's inbox claims", exc_info=True)
     await application.shutdown()

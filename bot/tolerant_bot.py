@@ -1,10 +1,16 @@
-"""A Bot that survives an update it cannot parse.
+"""The Bot that python-telegram-bot polls with: every batch goes into the durable inbox
+before it is returned, and an unreadable update is skipped on its own.
 
-python-telegram-bot parses a whole getUpdates batch at once; one update it cannot read
-(a field a newer Bot API added, or plain garbage) makes the batch fail, the offset never
-moves past it, and the bot stays silent for everyone. Here each raw update is tried on
-its own and an unreadable one is replaced by an empty update with the same id: it is
-logged, confirmed and skipped, and everyone else is still answered.
+Storing happens here, inside the getUpdates call, because python-telegram-bot confirms
+a batch to Telegram by the offset of its *next* getUpdates, which it sends as soon as it
+has queued this one: only what is in the database by then survives a crash.
+
+An update this process must not handle (already handled, or held by another live
+process) is handed on as an empty update with the same id: python-telegram-bot still
+moves the offset past it, and no handler matches it. The same stands in for one that
+cannot be parsed: python-telegram-bot parses a whole batch at once, and one update it
+cannot read (a field a newer Bot API added, or plain garbage) would fail the batch,
+the offset would never move past it, and the bot would stay silent for everyone.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import ExtBot
+
+from bot.services.inbox import InboxService, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +42,36 @@ def readable_updates(bot: Any, raw_updates: list[dict[str, Any]]) -> list[dict[s
 
 
 class TolerantBot(ExtBot):
+    def __init__(self, *args: Any, inbox: InboxService | None = None, **kwargs: Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kwargs)
+        self._inbox = inbox
+        # Ids stored or taken over by this process and not yet handled. (A Bot is
+        # frozen after __init__ except for underscored attributes.)
+        self._claimed: set[int] = set()
+
+    @property
+    def inbox(self) -> InboxService | None:
+        return self._inbox
+
+    @property
+    def claimed(self) -> set[int]:
+        return self._claimed
+
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
         result = await super()._post(endpoint, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            return readable_updates(self, result)
+            return readable_updates(self, await self._into_inbox(result))
         return result
+
+    async def _into_inbox(self, raw_updates: list[Any]) -> list[Any]:
+        if self._inbox is None or not raw_updates:
+            return raw_updates
+        try:
+            mine = await self._inbox.receive(raw_updates)
+        except Exception as error:  # noqa: BLE001 - whatever the database says, nothing is confirmed
+            # A TelegramError makes python-telegram-bot retry this getUpdates with the
+            # same offset (and back off): Telegram keeps the batch until it is stored.
+            raise NetworkError(f"could not store updates in the inbox: {type(error).__name__}") from error
+        self._claimed |= mine
+        return [raw if update_id_of(raw) in mine else {"update_id": update_id_of(raw)}
+                for raw in raw_updates if update_id_of(raw) is not None]

@@ -140,6 +140,12 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # permanently: blocked bot, chat gone, too many attempts
 
 
+class InboxStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored before Telegram was told; not handled yet
+    HANDLED = "handled"
+    GIVEN_UP = "given_up"  # claimed too many times: each attempt died with its process
+
+
 def _now() -> Any:
     return func.now()
 
@@ -276,6 +282,36 @@ class Dialogue(Base):
     step: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
+    # Bumped by every write; a write that expected another version changes nothing, so
+    # two processes (or a redelivered press) handling one chat cannot lose or repeat a step.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it was received, so a
+    process that dies leaves it for the next one, and one that arrives twice (Telegram
+    redelivering what was never confirmed) is handled once.
+
+    A process claims the rows it is handling with a short lease that it renews while it
+    is alive; rows whose lease ran out belong to a process that died and are taken over.
+    """
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_update_status_update_id", "status", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Which chat it belongs to: updates of one chat are handled in order.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.RECEIVED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # --------------------------------------------------------------------------- ledger

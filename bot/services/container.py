@@ -20,6 +20,7 @@ from bot.services.dbs import DbsService
 from bot.services.dialogues import DialogueService
 from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
+from bot.services.inbox import InboxService
 from bot.services.ledger import Ledger
 from bot.services.members import MemberService
 from bot.services.offers import OfferService
@@ -42,6 +43,7 @@ class Services:
     dialogues: DialogueService
     privacy: PrivacyService
     outbox: OutboxService
+    inbox: InboxService
     ledger: Ledger
     hours: HoursService
     group_credit: GroupCreditService
@@ -62,6 +64,7 @@ class Services:
         ledger = Ledger(config.ledger)
         shifts = ShiftService(db, config, clock)
         reference = ReferenceCache(db)
+        worker = worker_name()
         return cls(
             db=db, config=config, clock=clock, ledger=ledger,
             hours=HoursService(db, config, clock, ledger),
@@ -80,10 +83,11 @@ class Services:
             rota=RotaService(db, config, clock),
             activity_types=ActivityTypeService(db, config, clock, on_change=reference.invalidate),
             reference=reference,
-            outbox=OutboxService(db, clock, worker=worker_name(), max_attempts=config.delivery.max_attempts),
+            outbox=OutboxService(db, clock, worker=worker, max_attempts=config.delivery.max_attempts),
+            inbox=InboxService(db, worker=worker),
         )
 
 
 def worker_name() -> str:
-    """Names this process in outbox leases, so an operator can tell replicas apart."""
+    """Names this process in outbox and inbox leases, so an operator can tell replicas apart."""
     return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

@@ -1,13 +1,10 @@
-"""Two bot processes start at the same moment on an empty database (a deploy with two
-replicas, or an operator starting one twice): both come up, the schema is migrated
-once, the reference data is there once, and both answer members."""
+"""Two bot processes start at the same moment on an empty database (a deploy that
+overlaps the old process and the new, or replicas): both come up, the schema is
+migrated once, the reference data is there once, and members are answered."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from bot.db.models import Neighbourhood, Organisation
 from bot.db.session import Database
 from bot.emulator import TelegramEmulator
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, TEST_CONFIG
+from tests.processes import BotProcess, config_file
 
-ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 2
 
 
@@ -52,51 +49,24 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
         yield url
 
 
-def _config_file(directory: Path) -> Path:
-    """The test scheme's reference data, so both processes have something to sync."""
-    lines = []
-    for table in ("neighbourhoods", "organisations"):
-        for item in TEST_CONFIG[table]:
-            lines.append(f"[[{table}]]")
-            lines.extend(f'{key} = "{value}"' for key, value in item.items())
-    path = directory / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 async def test_two_processes_starting_together_on_an_empty_database_both_run(
         empty_database: str, tmp_path: Path) -> None:
-    # Each process polls its own emulator (Telegram allows one poller per bot); they
-    # share the one database.
-    emulators = [TelegramEmulator(token=f"12345{n}:TOGETHER", bot_username=f"together_{n}_bot")
-                 for n in range(PROCESSES)]
-    for emulator in emulators:
-        await emulator.start(host="127.0.0.1", port=0)
-    config = _config_file(tmp_path)
-    processes = []
+    emulator = TelegramEmulator(token="123456:TOGETHER", bot_username="coprod_test_bot")
+    await emulator.start(host="127.0.0.1", port=0)
+    config = config_file(tmp_path, TEST_CONFIG)
+    processes = [BotProcess(tmp_path / f"p{n}", token=emulator.token, base_url=emulator.base_url,
+                            database_url=empty_database, config=config) for n in range(PROCESSES)]
     try:
-        for emulator in emulators:
-            environment = {key: value for key, value in os.environ.items() if not key.startswith("COPROD_")}
-            environment.update({"PYTHONPATH": str(ROOT), "COPROD_DATABASE_URL": empty_database,
-                                "COPROD_TELEGRAM_TOKEN": emulator.token,
-                                "COPROD_TELEGRAM_BASE_URL": emulator.base_url})
-            processes.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", "--config", str(config), cwd=tmp_path,
-                env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE))
         for process in processes:
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert b"is running" in line, (await process.stderr.read()).decode()[-3000:]
-        for n, emulator in enumerate(emulators):
-            member = emulator.user(user_id=100 + n, first_name="Ceri", language_code="en")
-            await member.send_text("/start")
-            assert "Cymraeg" in (await member.next_message(timeout=20)).button_labels()[0]
+            process.directory.mkdir()
+        await asyncio.gather(*(process.start() for process in processes))
+        member = emulator.user(user_id=100, first_name="Ceri", language_code="en")
+        await member.send_text("/start")
+        assert "Cymraeg" in (await member.next_message(timeout=20)).button_labels()[0]
+        assert all(process.process.returncode is None for process in processes)  # both still running
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(process.wait(), 30) for process in processes]
-        for emulator in emulators:
-            await emulator.stop()
+        codes = [await process.stop() for process in processes]
+        await emulator.stop()
     assert codes == [0] * PROCESSES
     database = Database.from_url(empty_database)
     try:

@@ -1,7 +1,7 @@
 """spend opportunities: weekly limit per member, paused by staff, managed in the bot
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.db.types
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
