@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import Markup, Translator, normalise_language, translator
 from bot.services.container import Services
+from bot.services.dialogue_completion import DialogueCompletion
 from bot.services.dialogues import DialogueState
 from bot.services.members import MemberView
 
@@ -107,12 +108,25 @@ class Turn:
         return self
 
     async def set_dialogue(self, flow: str, step: str, **data: Any) -> None:
-        self.dialogue = DialogueState(flow, step, data)
-        await self.services.dialogues.set(self.chat_id, self.dialogue)
+        """The dialogue's next step. Carrying on the dialogue this update found, the
+        write expects the version it read (DialogueMoved if another update moved it
+        first); a new dialogue replaces whatever was there."""
+        current = self.dialogue
+        expected = current.version if current is not None and current.flow == flow and not current.done else None
+        self.dialogue = await self.services.dialogues.set(self.chat_id, DialogueState(flow, step, data),
+                                                          expected_version=expected)
 
     async def end_dialogue(self) -> None:
-        self.dialogue = None
-        await self.services.dialogues.clear(self.chat_id)
+        current, self.dialogue = self.dialogue, None
+        await self.services.dialogues.clear(
+            self.chat_id, expected_version=current.version if current is not None and not current.done else None)
+
+    def completion(self) -> DialogueCompletion:
+        """For a service whose call ends this dialogue: it ends it in its own
+        transaction, or answers with what it did if it already has (a second press)."""
+        if self.dialogue is None:
+            raise RuntimeError("no dialogue to complete")
+        return DialogueCompletion(self.chat_id, self.dialogue.flow, self.dialogue.version)
 
 
 @dataclass

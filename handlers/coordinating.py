@@ -169,7 +169,8 @@ NAME_REFUSALS = frozenset({RecordRefusal.NAME_EMPTY, RecordRefusal.NAME_NOT_TEXT
 async def chose_neighbourhood(turn: MemberTurn, data: PersonNeighbourhood) -> None:
     _ = turn.t
     result = await turn.services.people.record_member_without_telegram(
-        turn.member.id, display_name=turn.state.data["name"], neighbourhood_id=data.neighbourhood_id or None)
+        turn.member.id, display_name=turn.state.data["name"], neighbourhood_id=data.neighbourhood_id or None,
+        completion=turn.completion())
     if isinstance(result, RecordRefusal):
         text = RECORD_REFUSALS.say(_, result)
         if result in NAME_REFUSALS:  # ask for the name again
@@ -181,8 +182,7 @@ async def chose_neighbourhood(turn: MemberTurn, data: PersonNeighbourhood) -> No
             await turn.end_dialogue()
             await turn.show(text)
         return
-    await turn.end_dialogue()
-    await _person_menu(turn, result)
+    await _person_menu(turn, result)  # the dialogue ended with the recording
 
 
 @router.callback(Person, roles=COORDINATORS)

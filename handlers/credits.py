@@ -238,8 +238,10 @@ async def confirmed(turn: MemberTurn, button_data: ConfirmGiving) -> None:
     _ = turn.t
     data = turn.state.data
     result = await turn.services.transfers.transfer(turn.member.id, data["to"], data["minutes"],
-                                                    idempotency_key=f"give:{data['key']}")
-    await turn.end_dialogue()
+                                                    idempotency_key=f"give:{data['key']}",
+                                                    completion=turn.completion())
+    if result.outcome is not TransferOutcome.TRANSFERRED:
+        await turn.end_dialogue()  # a transfer made ended the dialogue with it
     balance = (result.balance_after_minutes if result.outcome is TransferOutcome.TRANSFERRED
                else result.balance_minutes)
     await turn.show(TRANSFERS.say(_, result.outcome, amount=_.credits(result.minutes), name=data["to_name"],

@@ -30,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.services.dialogues import DialogueMoved
 from handlers.base import Turn, build_turn, services_of
 from handlers.menu import command_for_label, send_main_menu
 from handlers.routing import CommandRoute, Needs, Pin, Registry
@@ -214,6 +215,15 @@ async def on_error(update: Any, context: ContextTypes.DEFAULT_TYPE) -> None:  # 
         return
     if isinstance(error, (RetryAfter, TimedOut)):
         log.warning("Telegram is slowing us down: %s", error)
+        return
+    if isinstance(error, DialogueMoved):
+        # Another update of this chat moved the dialogue on first (a double tap handled
+        # at the same moment): that one answered; this button is out of date.
+        log.info("dialogue of chat %s moved on before this update's write", error)
+        if isinstance(update, Update) and update.callback_query is not None:
+            turn = await build_turn(update, context)
+            if turn is not None:
+                await turn.answer(turn.t.gettext("That button has expired."), alert=True)
         return
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -192,10 +192,9 @@ async def send_for_approval(turn: MemberTurn, data: SendForApproval) -> None:
     result = await turn.services.hours.log_hours(
         state["member_id"], organisation_id=state["organisation_id"], activity_type_id=state["activity_type_id"],
         worked_on=date.fromisoformat(state["worked_on"]), minutes=state["minutes"], note=state.get("note"),
-        submitted_by_member_id=turn.member.id, idempotency_key=f"log:{state['key']}")
-    if isinstance(result, LoggedEntry):
+        submitted_by_member_id=turn.member.id, idempotency_key=f"log:{state['key']}", completion=turn.completion())
+    if isinstance(result, LoggedEntry):  # the dialogue ended with it
         someone_else = _for_someone_else(turn)
-        await turn.end_dialogue()
         if someone_else:  # nobody approves hours they recorded
             await turn.show(_.gettext("Recorded: {duration} for {name}. Another coordinator must approve it, "
                                       "as you recorded it; {name} is credited then.",

@@ -34,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from bot.db.models import Role
 from bot.i18n import N_, Msgid, Translator
+from bot.services.dialogues import DONE_PREFIX
 from bot.services.members import MemberView
 from handlers.base import MemberTurn, Turn
 from handlers.callback_data import CALLBACK_DATA_MAX_BYTES, CallbackData
@@ -110,7 +111,13 @@ class CallbackRoute(Generic[D]):
     def in_place(self, flow: str | None, step: str | None) -> bool:
         if self.flow is None:
             return True
-        return flow == self.flow and (not self.steps or step in self.steps)
+        if flow != self.flow or step is None:
+            return False
+        # A dialogue finished at one of this button's steps: pressed again, the button
+        # is answered with what was done (its service finds the dialogue done).
+        if step.startswith(DONE_PREFIX):
+            return step.removeprefix(DONE_PREFIX) in self.steps
+        return not self.steps or step in self.steps
 
 
 @dataclass(frozen=True)

@@ -391,9 +391,9 @@ def _draft(data: dict[str, Any]) -> ShiftDraft:
 async def create(turn: MemberTurn, button_data: CreateShift) -> None:
     _ = turn.t
     data = turn.state.data
-    result = await turn.services.shifts.create_shifts(turn.member.id, _draft(data), repeat_weeks=data.get("repeat", 1))
-    if isinstance(result, ShiftsCreated):
-        await turn.end_dialogue()
+    result = await turn.services.shifts.create_shifts(turn.member.id, _draft(data), repeat_weeks=data.get("repeat", 1),
+                                                      completion=turn.completion())
+    if isinstance(result, ShiftsCreated):  # the dialogue ended with it
         await show_card(turn, result.shift_ids[0], notice=_.ngettext(
             "✅ Created {n} shift.", "✅ Created {n} shifts.", len(result.shift_ids)))
         return

@@ -13,12 +13,12 @@ from bot.services.spending import (
     IssuedVoucher,
     Opportunity,
     RedeemRefusal,
-    RedemptionOutcome,
     format_code,
 )
 from bot.services import outbox_payloads as payloads
 from bot.services.outbox_payloads import OutboxKind
 from bot.services.container import Services
+from bot.services.voucher_desk import RedemptionOutcome
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
@@ -149,13 +149,14 @@ async def buy(turn: MemberTurn, data: GetVoucher) -> None:
         await turn.answer(_.gettext("That button has expired."), alert=True)
         return
     result = await turn.services.spending.redeem(turn.member.id, pending["opportunity_id"],
-                                                 idempotency_key=f"spend:{pending['key']}")
+                                                 idempotency_key=f"spend:{pending['key']}",
+                                                 completion=turn.completion())
     if not isinstance(result, IssuedVoucher):
         await turn.answer(SPEND_REFUSALS.say(_, result.reason, cost=_.credits(result.cost_minutes or 0),
                                              balance=_.credits(result.balance_minutes or 0),
                                              limit=result.weekly_limit or 0), alert=True)
         return
-    await turn.end_dialogue()
+    # the dialogue ended with the voucher
     await turn.show(_.gettext("🎟 Your voucher for <b>{name}</b>: <code>{code}</code>\n"
                               "Show this code or the picture at {venue}. It is valid until {date}.\n"
                               "Your balance is now {balance}.",
@@ -224,7 +225,7 @@ async def typed_code(turn: MemberTurn, text: str) -> None:
 
 async def _accept(turn: MemberTurn, code: str) -> None:
     _ = turn.t
-    result = await turn.services.spending.confirm_redemption(turn.member.id, code)
+    result = await turn.services.desk.confirm_redemption(turn.member.id, code)
     if result.outcome is not RedemptionOutcome.UNKNOWN_CODE and turn.dialogue is not None:
         await turn.end_dialogue()  # a mistyped code may be typed again
     if result.outcome is RedemptionOutcome.REDEEMED and result.opportunity is not None:

@@ -32,6 +32,7 @@ from bot.services.reference_cache import ReferenceCache
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
 from bot.services.transfers import TransferService
+from bot.services.voucher_desk import VoucherDesk
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Services:
     group_credit: GroupCreditService
     people: PeopleService
     spending: SpendingService
+    desk: VoucherDesk
     transfers: TransferService
     shifts: ShiftService
     attendance: AttendanceService
@@ -71,6 +73,7 @@ class Services:
             group_credit=GroupCreditService(db, config, clock, ledger),
             people=PeopleService(db, clock),
             spending=SpendingService(db, config, clock, ledger),
+            desk=VoucherDesk(db, clock),
             transfers=TransferService(db, config, clock, ledger),
             members=MemberService(db, config, clock),
             dialogues=DialogueService(db, clock),

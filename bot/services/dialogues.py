@@ -1,7 +1,15 @@
 """Dialogue state, one row per chat, so a restart or another process carries on.
 
-A dialogue is (flow, step, data). Every write replaces the row in one transaction, so
-a half-finished dialogue is always either the old step or the new one, never a mix.
+A dialogue is (flow, step, data) and a version. Every write replaces the row in one
+transaction, so a half-finished dialogue is always either the old step or the new one,
+never a mix; and a write names the version it read (`expected_version`), so two
+processes (or a press Telegram delivered twice) handling one chat cannot both move it
+on from the same step: the second finds it moved and changes nothing (DialogueMoved).
+
+A dialogue whose last step has acted is not simply deleted: it is left *done* (step
+"done:<the step it ended at>", its data and what was done, see
+bot/services/dialogue_completion.py) for a while, so the same button pressed again is
+answered with what was done instead of doing it a second time.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from bot.clock import Clock
 from bot.db.models import Dialogue
@@ -19,6 +27,19 @@ from bot.db.session import Database
 # A dialogue left this long is forgotten: nobody expects "what is your name?" to still
 # be waiting a month later.
 DIALOGUE_LIFETIME = timedelta(days=7)
+# How long a finished dialogue answers a repeated press with what it did: long enough
+# for "Sorry, something went wrong" and a second try, or a redelivery after a restart.
+DONE_LIFETIME = timedelta(days=1)
+DONE_PREFIX = "done:"
+
+
+class DialogueMoved(Exception):
+    """The dialogue is no longer at the version this write expected: another update of
+    the same chat moved it on first. Nothing was written."""
+
+
+def done_step(step: str) -> str:
+    return f"{DONE_PREFIX}{step}"
 
 
 @dataclass(frozen=True)
@@ -26,6 +47,17 @@ class DialogueState:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def done(self) -> bool:
+        """Finished: its last step acted; kept only to answer a repeated press."""
+        return self.step.startswith(DONE_PREFIX)
+
+    @property
+    def outcome(self) -> dict[str, Any] | None:
+        """What a finished dialogue did, as the service that finished it recorded."""
+        return self.data.get("outcome") if self.done else None
 
 
 class DialogueService:
@@ -34,33 +66,56 @@ class DialogueService:
         self.clock = clock
 
     async def get(self, chat_id: int) -> DialogueState | None:
-        async with self.db.transaction() as session:
+        """Read-only (every update asks): an expired row is treated as gone and left for
+        `purge_stale` to delete."""
+        async with self.db.read() as session:
             row = await session.get(Dialogue, chat_id)
             if row is None:
                 return None
-            if row.updated_at < self.clock.now() - DIALOGUE_LIFETIME:
-                await session.delete(row)
+            state = DialogueState(row.flow, row.step, dict(row.data or {}), row.version)
+            lifetime = DONE_LIFETIME if state.done else DIALOGUE_LIFETIME
+            if row.updated_at < self.clock.now() - lifetime:
                 return None
-            return DialogueState(row.flow, row.step, dict(row.data or {}))
+            return state
 
-    async def set(self, chat_id: int, state: DialogueState) -> None:
+    async def set(self, chat_id: int, state: DialogueState, *, expected_version: int | None = None) -> DialogueState:
+        """Writes the dialogue's next step; returns it with its new version. With
+        `expected_version`, only if the row is still at that version (else DialogueMoved);
+        without, whatever was there is replaced (a new dialogue begins)."""
+        now = self.clock.now()
         async with self.db.transaction() as session:
+            if expected_version is not None:
+                result = await session.execute(
+                    update(Dialogue).where(Dialogue.chat_id == chat_id, Dialogue.version == expected_version)
+                    .values(flow=state.flow, step=state.step, data=dict(state.data), updated_at=now,
+                            version=expected_version + 1))
+                if not result.rowcount:
+                    raise DialogueMoved(chat_id)
+                return DialogueState(state.flow, state.step, dict(state.data), expected_version + 1)
             row = await session.get(Dialogue, chat_id)
             if row is None:
-                row = Dialogue(chat_id=chat_id)
+                row = Dialogue(chat_id=chat_id, version=0)
                 session.add(row)
             row.flow, row.step, row.data = state.flow, state.step, dict(state.data)
-            row.updated_at = self.clock.now()
+            row.updated_at = now
+            row.version = (row.version or 0) + 1
+            await session.flush()
+            return DialogueState(state.flow, state.step, dict(state.data), row.version)
 
-    async def clear(self, chat_id: int) -> bool:
+    async def clear(self, chat_id: int, *, expected_version: int | None = None) -> bool:
+        """Ends the dialogue; True when one was under way (a finished one does not count)."""
         async with self.db.transaction() as session:
-            result = await session.execute(delete(Dialogue).where(Dialogue.chat_id == chat_id))
-            return bool(result.rowcount)
+            row = await session.get(Dialogue, chat_id)
+            if row is None:
+                return False
+            if expected_version is not None and row.version != expected_version:
+                raise DialogueMoved(chat_id)
+            active = not row.step.startswith(DONE_PREFIX)
+            await session.execute(delete(Dialogue).where(Dialogue.chat_id == chat_id))
+            return active
 
     async def purge_stale(self) -> int:
         async with self.db.transaction() as session:
             result = await session.execute(
                 delete(Dialogue).where(Dialogue.updated_at < self.clock.now() - DIALOGUE_LIFETIME))
             return int(result.rowcount or 0)
-
-

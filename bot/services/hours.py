@@ -41,6 +41,7 @@ from bot.services.hour_rules import (
     decision_refusal,
     log_refusal,
 )
+from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
@@ -125,15 +126,19 @@ class HoursService:
 
     async def log_hours(self, member_id: int, *, organisation_id: int, activity_type_id: int, worked_on: date,
                         minutes: int, note: str | None, submitted_by_member_id: int, idempotency_key: str,
-                        shift_id: int | None = None) -> LoggedEntry | LogRefusal:
+                        shift_id: int | None = None,
+                        completion: DialogueCompletion | None = None) -> LoggedEntry | LogRefusal:
+        """With `completion`, the /log dialogue ends in the same transaction."""
         check_key(idempotency_key)
         note = note.strip() or None if note is not None else None
         try:
             async with self.db.transaction() as session:
                 existing = await _entry_by_key(session, idempotency_key)
-                if existing is not None:
-                    return existing
                 now = self.clock.now()
+                if existing is not None:
+                    if completion is not None:
+                        await close(session, completion, {"entry_id": existing.entry_id}, now=now)
+                    return existing
                 # Serialise one member's logging on PostgreSQL (SQLite's BEGIN IMMEDIATE
                 # already does), so two entries at once cannot both pass the daily limit.
                 await session.execute(
@@ -161,6 +166,8 @@ class HoursService:
                     submitted_by_member_id=submitted_by_member_id, idempotency_key=idempotency_key)
                 session.add(entry)
                 await session.flush()
+                if completion is not None:
+                    await close(session, completion, {"entry_id": entry.id}, now=now)
                 return _logged(entry, created=True)
         except IntegrityError:
             # The same key committed by a concurrent request between our look-up and insert.

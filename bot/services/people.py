@@ -12,6 +12,7 @@ from bot.db.models import AuditEvent, Member, MemberKind, Neighbourhood, Role
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.accounts import member_account
+from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 from bot.services.members import NameProblem, check_display_name
 from bot.services.time_entries import row_exists
 
@@ -32,10 +33,15 @@ class PeopleService:
         self.clock = clock
 
     async def record_member_without_telegram(self, coordinator_member_id: int, *, display_name: str,
-                                             neighbourhood_id: int | None) -> int | RecordRefusal:
-        """A resident without a smartphone, recorded by a coordinator who logs hours for them."""
+                                             neighbourhood_id: int | None,
+                                             completion: DialogueCompletion | None = None) -> int | RecordRefusal:
+        """A resident without a smartphone, recorded by a coordinator who logs hours for them.
+        With `completion`, the dialogue ends in the same transaction, and pressed again
+        it answers with the member the first press recorded."""
         name = check_display_name(display_name or "")
         async with self.db.transaction() as session:
+            if completion is not None and (done := await finished_outcome(session, completion)) is not None:
+                return int(done["member_id"])
             if not await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR):
                 return RecordRefusal.NOT_COORDINATOR
             if isinstance(name, NameProblem):
@@ -53,4 +59,6 @@ class PeopleService:
             await session.execute(insert(AuditEvent.__table__).values(
                 at=now, actor_member_id=coordinator_member_id, action="member.recorded_without_telegram",
                 details={"member_id": member.id}))
+            if completion is not None:
+                await complete(session, completion, {"member_id": member.id}, now=now)
             return member.id

@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.db.models import ActivityType, Neighbourhood, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
 from bot.services import outbox, outbox_payloads as payloads, roles
+from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 from bot.services.outbox_payloads import ShiftChange
 from bot.services.shift_booking import ShiftBooking, lock_shift
 from bot.services.shift_rules import (
@@ -163,13 +164,18 @@ class ShiftAuthoring:
         self.clock = clock
         self.booking = booking  # a raised capacity promotes from the waitlist
 
-    async def create_shifts(self, coordinator_member_id: int, draft: ShiftDraft, *,
-                            repeat_weeks: int = 1) -> ShiftsCreated | CreateRefusal:
-        """Create a shift, or a weekly series of `repeat_weeks` (1..26) at the same local time."""
+    async def create_shifts(self, coordinator_member_id: int, draft: ShiftDraft, *, repeat_weeks: int = 1,
+                            completion: DialogueCompletion | None = None) -> ShiftsCreated | CreateRefusal:
+        """Create a shift, or a weekly series of `repeat_weeks` (1..26) at the same local time.
+
+        With `completion`, the new-shift dialogue ends in the same transaction, and a
+        second "Create" of that dialogue answers with the shifts the first created."""
         now = self.clock.now()
         require_aware(draft.starts_at, "starts_at")
         require_aware(draft.ends_at, "ends_at")
         async with self.db.transaction() as session:
+            if completion is not None and (done := await finished_outcome(session, completion)) is not None:
+                return ShiftsCreated(tuple(done["shift_ids"]), done["series_id"])
             # A forged or unknown organisation id is one the member does not coordinate.
             if not await roles.has_role(session, coordinator_member_id, Role.COORDINATOR,
                                         draft.organisation_id):
@@ -201,7 +207,11 @@ class ShiftAuthoring:
             series_id = shifts[0].id if len(shifts) > 1 else None
             for shift in shifts:
                 shift.series_id = series_id
-            return ShiftsCreated(tuple(shift.id for shift in shifts), series_id)
+            created = ShiftsCreated(tuple(shift.id for shift in shifts), series_id)
+            if completion is not None:
+                await complete(session, completion, {"shift_ids": list(created.shift_ids), "series_id": series_id},
+                               now=now)
+            return created
 
     # ------------------------------------------------------------------ editing
 

@@ -4,8 +4,8 @@ A member redeems credits for an opportunity (a council swimming session, a commu
 cafe meal): the credits move at once from the member to the opportunity's organisation
 (a SPEND transaction) and the member gets a voucher: a short code plus a QR code,
 valid for `spending.voucher_valid_days`. Partner staff at the venue confirm it with
-`/redeem CODE`. A voucher that is cancelled by its owner, or expires unused, is
-refunded (a REFUND transaction, organisation -> member).
+`/redeem CODE` (bot/services/voucher_desk.py). A voucher that is cancelled by its
+owner, or expires unused, is refunded (bot/services/voucher_closing.py).
 
 Voucher codes are 8 characters from an alphabet without 0/O, 1/I/L (so they can be
 read aloud at a counter and typed back without confusion), drawn with `secrets`.
@@ -15,7 +15,7 @@ Every state change of a voucher is a guarded UPDATE ... WHERE status='issued', s
 voucher is redeemed, cancelled or expired exactly once even when two staff, two taps
 or two expiry runs race; refunds use the idempotency key "voucher-refund:{voucher_id}".
 
-Notifications (outbox kinds) written here, with their payload keys:
+Notifications (outbox kinds) written by the desk and the expiry, with their payload keys:
 
 * "voucher_redeemed" to the voucher's owner, dedupe key "voucher_redeemed:{voucher_id}":
     voucher_id (int), code (str), spend_opportunity_id (int), cost_minutes (int),
@@ -36,17 +36,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import (
     LedgerTransaction,
-    Member,
     Neighbourhood,
     Organisation,
-    Role,
     SpendKind,
     SpendOpportunity,
     TransactionKind,
@@ -55,12 +53,12 @@ from bot.db.models import (
 )
 from bot.db.session import Database
 from bot.services import roles
+from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import InsufficientCredit, Ledger
-from bot.services.member_facts import is_reachable, is_registered
-from bot.services.outbox import enqueue
-from bot.services.outbox_payloads import VoucherExpired, VoucherRedeemed
+from bot.services.member_facts import is_registered
 from bot.services.reference import Named
 from bot.services.spend_limits import weekly_limit_reached
+from bot.services.voucher_closing import VoucherExpiry, close_voucher, refund_voucher
 from bot.services.vouchers_qr import voucher_qr_png
 
 log = logging.getLogger(__name__)
@@ -68,7 +66,6 @@ log = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, no 1/I/L
 CODE_LENGTH = 8
 IDEMPOTENCY_KEY_MAX = 100  # leaves room for the "voucher:" prefix in a 120-character key
-EXPIRY_BATCH = 200
 
 _voucher = Voucher.__table__
 
@@ -178,27 +175,6 @@ class RedeemRefused:
     weekly_limit: int | None = None
 
 
-class RedemptionOutcome(enum.StrEnum):
-    REDEEMED = "redeemed"
-    ALREADY_REDEEMED = "already_redeemed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    UNKNOWN_CODE = "unknown_code"
-    NOT_PARTNER = "not_partner"  # no partner role for the opportunity's organisation
-
-
-@dataclass(frozen=True)
-class Redemption:
-    outcome: RedemptionOutcome
-    code: str | None = None
-    voucher_id: int | None = None
-    member_id: int | None = None
-    member_display_name: str | None = None
-    opportunity: Opportunity | None = None
-    cost_minutes: int | None = None
-    redeemed_at: datetime | None = None
-
-
 class CancelOutcome(enum.StrEnum):
     CANCELLED = "cancelled"
     UNKNOWN_CODE = "unknown_code"  # no such code, or not this member's
@@ -217,15 +193,6 @@ class Cancellation:
 
 
 @dataclass(frozen=True)
-class ExpiryRun:
-    expired: int  # vouchers this run expired and refunded
-    refunded_minutes: int
-    # Vouchers whose refund the organisation's account could not cover (its credits went
-    # elsewhere): left issued, logged, tried again next run. Should stay empty.
-    failed_voucher_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class VoucherView:
     voucher_id: int
     code: str
@@ -235,23 +202,6 @@ class VoucherView:
     issued_at: datetime
     expires_at: datetime
     redeemed_at: datetime | None
-
-
-# --------------------------------------------------------------------------- the rule
-
-
-def redemption_refusal(*, is_partner: bool, status: VoucherStatus, expires_at: datetime,
-                       now: datetime) -> RedemptionOutcome | None:
-    """The one rule for confirming a voucher at the counter (the code is known); None: it may."""
-    if not is_partner:
-        return RedemptionOutcome.NOT_PARTNER
-    if status is VoucherStatus.REDEEMED:
-        return RedemptionOutcome.ALREADY_REDEEMED
-    if status is VoucherStatus.CANCELLED:
-        return RedemptionOutcome.CANCELLED
-    if status is VoucherStatus.EXPIRED or expires_at <= now:
-        return RedemptionOutcome.EXPIRED
-    return None
 
 
 _CANCEL_REFUSAL = {VoucherStatus.REDEEMED: CancelOutcome.ALREADY_REDEEMED,
@@ -268,6 +218,8 @@ class SpendingService:
         self.config = config
         self.clock = clock
         self.ledger = ledger or Ledger(config.ledger)
+        self.expiry = VoucherExpiry(db, clock, self.ledger)
+        self.expire_vouchers = self.expiry.expire_vouchers
 
     # ------------------------------------------------------------------ directory
 
@@ -331,14 +283,18 @@ class SpendingService:
 
     # ------------------------------------------------------------------ vouchers
 
-    async def redeem(self, member_id: int, opportunity_id: int, *, idempotency_key: str
-                     ) -> IssuedVoucher | RedeemRefused:
-        """Spend credits on an opportunity and issue its voucher."""
+    async def redeem(self, member_id: int, opportunity_id: int, *, idempotency_key: str,
+                     completion: DialogueCompletion | None = None) -> IssuedVoucher | RedeemRefused:
+        """Spend credits on an opportunity and issue its voucher. With `completion`, the
+        /spend dialogue ends in the same transaction; pressed again, the same voucher."""
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         ledger_key = f"voucher:{idempotency_key}"
         async with self.db.transaction() as session:
-            return await self._redeem(session, member_id, opportunity_id, ledger_key)
+            result = await self._redeem(session, member_id, opportunity_id, ledger_key)
+            if completion is not None and isinstance(result, IssuedVoucher):
+                await close(session, completion, {"voucher_id": result.voucher_id}, now=self.clock.now())
+            return result
 
     async def redeem_for(self, coordinator_member_id: int, member_id: int, opportunity_id: int, *,
                          idempotency_key: str) -> IssuedVoucher | RedeemRefused:
@@ -408,47 +364,6 @@ class SpendingService:
                              cost_minutes=voucher.cost_minutes, opportunity=await _opportunity(session, row),
                              balance_after_minutes=balance, qr_png=voucher_qr_png(voucher.code), created=False)
 
-    async def confirm_redemption(self, partner_member_id: int, code: str) -> Redemption:
-        """Partner staff at the venue accept a voucher, once."""
-        normalised = normalise_code(code)
-        if normalised is None:
-            return Redemption(RedemptionOutcome.UNKNOWN_CODE)
-        async with self.db.transaction() as session:
-            voucher = await session.scalar(select(Voucher).where(Voucher.code == normalised))
-            if voucher is None:
-                return Redemption(RedemptionOutcome.UNKNOWN_CODE, code=normalised)
-            row = await session.get(SpendOpportunity, voucher.spend_opportunity_id)
-            now = self.clock.now()
-            is_partner = await roles.has_role(session, partner_member_id, Role.PARTNER, row.organisation_id)
-            refusal = redemption_refusal(is_partner=is_partner, status=VoucherStatus(voucher.status),
-                                         expires_at=voucher.expires_at, now=now)
-            if refusal is None:
-                result = await session.execute(
-                    update(_voucher).where(_voucher.c.id == voucher.id, _voucher.c.status == VoucherStatus.ISSUED,
-                                           _voucher.c.expires_at > now)
-                    .values(status=VoucherStatus.REDEEMED, redeemed_at=now, redeemed_by_member_id=partner_member_id))
-                if result.rowcount != 1:  # someone else changed it first: say what it is now
-                    status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
-                    refusal = redemption_refusal(is_partner=True, status=VoucherStatus(status),
-                                                 expires_at=voucher.expires_at, now=now) \
-                        or RedemptionOutcome.ALREADY_REDEEMED
-            if refusal is RedemptionOutcome.NOT_PARTNER:
-                return Redemption(refusal, code=normalised)
-            member_name = await session.scalar(select(Member.display_name).where(Member.id == voucher.member_id))
-            opportunity = await _opportunity(session, row)
-            if refusal is not None:
-                return Redemption(refusal, code=normalised, voucher_id=voucher.id, member_id=voucher.member_id,
-                                  member_display_name=member_name, opportunity=opportunity,
-                                  cost_minutes=voucher.cost_minutes)
-            if await is_reachable(session, voucher.member_id):
-                await enqueue(session, member_id=voucher.member_id, payload=VoucherRedeemed(
-                    voucher_id=voucher.id, code=voucher.code, spend_opportunity_id=row.id,
-                    cost_minutes=voucher.cost_minutes, redeemed_at=now,
-                ), dedupe_key=f"voucher_redeemed:{voucher.id}", now=now)
-            return Redemption(RedemptionOutcome.REDEEMED, code=normalised, voucher_id=voucher.id,
-                              member_id=voucher.member_id, member_display_name=member_name,
-                              opportunity=opportunity, cost_minutes=voucher.cost_minutes, redeemed_at=now)
-
     async def cancel_voucher(self, member_id: int, code: str) -> Cancellation:
         """The owner gives back an unused voucher and gets the credits back.
 
@@ -464,72 +379,13 @@ class SpendingService:
             if voucher is None:
                 return Cancellation(CancelOutcome.UNKNOWN_CODE)
             now = self.clock.now()
-            if not await _close(session, voucher.id, VoucherStatus.CANCELLED):
+            if not await close_voucher(session, voucher.id, VoucherStatus.CANCELLED):
                 status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
                 return Cancellation(_CANCEL_REFUSAL[VoucherStatus(status)], voucher_id=voucher.id)
-            transaction_id, balance = await self._refund(session, voucher, now, actor_member_id=member_id)
+            transaction_id, balance = await refund_voucher(session, self.ledger, voucher, now, actor_member_id=member_id)
             return Cancellation(CancelOutcome.CANCELLED, voucher_id=voucher.id,
                                 refunded_minutes=voucher.cost_minutes, transaction_id=transaction_id,
                                 balance_after_minutes=balance)
-
-    async def expire_vouchers(self) -> ExpiryRun:
-        """Expire and refund every issued voucher past its expiry.
-
-        Each voucher is its own transaction (one failure does not hold back the rest);
-        running this from two processes at once expires and refunds each voucher once.
-        """
-        expired = refunded = 0
-        failed: list[int] = []
-        now = self.clock.now()
-        after_id = 0
-        while True:
-            async with self.db.transaction() as session:
-                due = list(await session.scalars(
-                    select(_voucher.c.id).where(_voucher.c.status == VoucherStatus.ISSUED,
-                                                _voucher.c.expires_at <= now, _voucher.c.id > after_id)
-                    .order_by(_voucher.c.id).limit(EXPIRY_BATCH)))
-            if not due:
-                return ExpiryRun(expired, refunded, tuple(failed))
-            after_id = due[-1]
-            for voucher_id in due:
-                try:
-                    minutes = await self._expire_one(voucher_id, now)
-                except InsufficientCredit as error:
-                    log.warning("voucher %s: cannot refund on expiry (%s); left issued", voucher_id, error)
-                    failed.append(voucher_id)
-                    continue
-                if minutes is not None:
-                    expired += 1
-                    refunded += minutes
-
-    async def _expire_one(self, voucher_id: int, now: datetime) -> int | None:
-        async with self.db.transaction() as session:
-            if not await _close(session, voucher_id, VoucherStatus.EXPIRED, expired_by=now):
-                return None  # redeemed, cancelled or expired by someone else meanwhile
-            voucher = (await session.execute(select(Voucher).where(Voucher.id == voucher_id))).scalar_one()
-            _, balance = await self._refund(session, voucher, now, actor_member_id=None)
-            if await is_reachable(session, voucher.member_id):
-                await enqueue(session, member_id=voucher.member_id, payload=VoucherExpired(
-                    voucher_id=voucher.id, code=voucher.code,
-                    spend_opportunity_id=voucher.spend_opportunity_id, cost_minutes=voucher.cost_minutes,
-                    expires_at=voucher.expires_at, balance_minutes=balance,
-                ), dedupe_key=f"voucher_expired:{voucher.id}", now=now)
-            return voucher.cost_minutes
-
-    async def _refund(self, session: AsyncSession, voucher: Voucher, now: datetime, *,
-                      actor_member_id: int | None) -> tuple[int, int]:
-        organisation_id = await session.scalar(select(SpendOpportunity.organisation_id).where(
-            SpendOpportunity.id == voucher.spend_opportunity_id))
-        organisation_account = await self.ledger.organisation_account_id(session, organisation_id)
-        member_account = await self.ledger.member_account_id(session, voucher.member_id)
-        posted = await self.ledger.post(
-            session, kind=TransactionKind.REFUND,
-            legs=[(organisation_account, -voucher.cost_minutes), (member_account, voucher.cost_minutes)],
-            idempotency_key=f"voucher-refund:{voucher.id}", now=now, memo=voucher.code,
-            actor_member_id=actor_member_id)
-        await session.execute(update(_voucher).where(_voucher.c.id == voucher.id)
-                              .values(refund_transaction_id=posted.transaction_id))
-        return posted.transaction_id, await self.ledger.balance(session, member_account)
 
     async def my_vouchers(self, member_id: int, *, include_closed: bool = True) -> list[VoucherView]:
         """The member's vouchers: usable ones first (soonest expiry first), then the rest, newest first."""
@@ -567,15 +423,6 @@ class SpendingService:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-async def _close(session: AsyncSession, voucher_id: int, status: VoucherStatus, *,
-                 expired_by: datetime | None = None) -> bool:
-    """Guarded transition out of ISSUED; False when the voucher had left it already."""
-    statement = update(_voucher).where(_voucher.c.id == voucher_id, _voucher.c.status == VoucherStatus.ISSUED)
-    if expired_by is not None:
-        statement = statement.where(_voucher.c.expires_at <= expired_by)
-    return (await session.execute(statement.values(status=status))).rowcount == 1
 
 
 async def _unused_code(session: AsyncSession) -> str:

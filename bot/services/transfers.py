@@ -35,6 +35,7 @@ from bot.config import Config
 from bot.db.models import (AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TimeEntry, TransactionKind,
                            Voucher)
 from bot.db.session import Database
+from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.ledger_statement import Movement, statement
 from bot.services.outbox import enqueue
@@ -139,7 +140,8 @@ class TransferService:
         self.ledger = ledger or Ledger(config.ledger)
 
     async def transfer(self, from_member_id: int, to_member_id: int, minutes: int, *, idempotency_key: str,
-                       note: str | None = None) -> TransferResult:
+                       note: str | None = None, completion: DialogueCompletion | None = None) -> TransferResult:
+        """With `completion`, the /give dialogue ends in the same transaction."""
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         note = (" ".join(note.split()) or None) if note is not None else None
@@ -179,6 +181,8 @@ class TransferService:
                     from_display_name=sender.display_name, note=note,
                     balance_minutes=await self.ledger.balance(session, to_account),
                 ), dedupe_key=f"credits_received:{posted.transaction_id}", now=now)
+            if completion is not None:
+                await close(session, completion, {"transaction_id": posted.transaction_id}, now=now)
             return TransferResult(TransferOutcome.TRANSFERRED, **base, transaction_id=posted.transaction_id,
                                   balance_after_minutes=sender_balance, created=posted.created)
 

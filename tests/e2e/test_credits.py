@@ -192,7 +192,18 @@ async def test_spend_voucher_redeemed_once(bot: BotUnderTest) -> None:
     assert "Your balance: 1 hour of time credits" in await balance_text(volunteer)
 
     await partner.send_text(f"/redeem {code.lower()}")
-    assert "Accepted" in (await partner.next_message()).text
+    accepted = (await partner.next_message()).text
+    assert "Accepted" in accepted
+    # The desk types it again (no answer seemed to come): the same acceptance, once.
+    await partner.send_text(f"/redeem {code}")
+    assert (await partner.next_message()).text == accepted
+    # A colleague at another till, or the same desk later: it has been used.
+    colleague = bot.user(2054, "Till two")
+    await register(bot, colleague)
+    await grant(bot, 2054, Role.PARTNER, "cardiff-council")
+    await colleague.send_text(f"/redeem {code}")
+    assert "already been used" in (await colleague.next_message()).text
+    bot.clock.advance(minutes=11)
     await partner.send_text(f"/redeem {code}")
     assert "already been used" in (await partner.next_message()).text
     await volunteer.send_text(f"/redeem {code}")

@@ -18,12 +18,12 @@ from bot.services.spending import (
     OpportunitySeed,
     RedeemRefusal,
     RedeemRefused,
-    RedemptionOutcome,
     SpendingService,
     format_code,
     new_code,
     normalise_code,
 )
+from bot.services.voucher_desk import RedemptionOutcome, VoucherDesk
 from ledger_helpers import World, account_of, count, grant, key, new_member, outbox, world  # noqa: F401
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -158,68 +158,6 @@ async def test_concurrent_redemptions_never_overdraw(world: World) -> None:
     await world.sound()
 
 
-# ----------------------------------------------------------------------------- at the counter
-
-
-async def test_partner_staff_confirm_a_voucher_once(world: World) -> None:
-    await world.earn(world.volunteer, 60)
-    issued = await issue(world)
-    typed = f" {issued.code[:4].lower()}-{issued.code[4:].lower()} "
-    confirmed = await world.spending.confirm_redemption(world.partner, typed)
-    assert confirmed.outcome is RedemptionOutcome.REDEEMED
-    assert (confirmed.member_display_name, confirmed.opportunity.slug, confirmed.cost_minutes, confirmed.code) == (
-        "Siân Volunteer", "splott-pool", 60, issued.code)
-    row = await voucher_row(world, issued.voucher_id)
-    assert (row.status, row.redeemed_by_member_id, row.redeemed_at) == (
-        VoucherStatus.REDEEMED, world.partner, world.clock.now())
-    [message] = await outbox(world.db, "voucher_redeemed")
-    assert message.payload["voucher_id"] == issued.voucher_id and message.member_id == world.volunteer
-
-    second = await world.spending.confirm_redemption(world.partner, issued.code)
-    assert second.outcome is RedemptionOutcome.ALREADY_REDEEMED
-    assert await world.balance(world.volunteer) == 0  # redeeming moves nothing more
-    await world.sound()
-
-
-async def test_only_partner_staff_of_that_organisation_confirm(world: World) -> None:
-    await world.earn(world.volunteer, 100)
-    cafe = await issue(world, slug="ely-cafe")  # Ely hub's, not the council's
-    for someone in (world.partner, world.ely_coordinator, world.volunteer):
-        refused = await world.spending.confirm_redemption(someone, cafe.code)
-        assert refused.outcome is RedemptionOutcome.NOT_PARTNER
-        assert refused.member_display_name is None  # nothing about the voucher leaks
-    assert (await voucher_row(world, cafe.voucher_id)).status is VoucherStatus.ISSUED
-
-
-async def test_unknown_codes(world: World) -> None:
-    assert (await world.spending.confirm_redemption(world.partner, "2345-6789")).outcome is \
-        RedemptionOutcome.UNKNOWN_CODE
-    assert (await world.spending.confirm_redemption(world.partner, "not a code")).outcome is \
-        RedemptionOutcome.UNKNOWN_CODE
-
-
-async def test_two_counters_confirming_one_code_at_once_redeem_it_once(world: World) -> None:
-    colleague = await new_member(world.db, "Second till", telegram_user_id=3002)
-    await grant(world.db, colleague, Role.PARTNER, world.reference["cardiff-council"])
-    await world.earn(world.volunteer, 60)
-    issued = await issue(world)
-    results = await asyncio.gather(*(world.spending.confirm_redemption(staff, issued.code)
-                                     for staff in [world.partner, colleague] * 4))
-    outcomes = sorted(r.outcome for r in results)
-    assert outcomes.count(RedemptionOutcome.REDEEMED) == 1
-    assert outcomes.count(RedemptionOutcome.ALREADY_REDEEMED) == 7
-    assert len(await outbox(world.db, "voucher_redeemed")) == 1
-
-
-async def test_an_expired_voucher_is_refused_at_the_counter(world: World) -> None:
-    await world.earn(world.volunteer, 60)
-    issued = await issue(world)
-    world.clock.advance(days=world.config.spending.voucher_valid_days, seconds=1)
-    refused = await world.spending.confirm_redemption(world.partner, issued.code)
-    assert refused.outcome is RedemptionOutcome.EXPIRED
-    assert (await voucher_row(world, issued.voucher_id)).status is VoucherStatus.ISSUED  # the expiry run refunds
-
-
 # ----------------------------------------------------------------------------- cancelling and expiry
 
 
@@ -238,7 +176,7 @@ async def test_the_owner_cancels_an_unused_voucher_and_is_refunded(world: World)
     assert (refund.kind, refund.idempotency_key) == (TransactionKind.REFUND, f"voucher-refund:{issued.voucher_id}")
     assert (await world.spending.cancel_voucher(world.volunteer, issued.code)).outcome is \
         CancelOutcome.ALREADY_CANCELLED
-    assert (await world.spending.confirm_redemption(world.partner, issued.code)).outcome is \
+    assert (await VoucherDesk(world.db, world.clock).confirm_redemption(world.partner, issued.code)).outcome is \
         RedemptionOutcome.CANCELLED
     assert await world.balance(world.volunteer) == 100
     await world.sound()
@@ -247,7 +185,7 @@ async def test_the_owner_cancels_an_unused_voucher_and_is_refunded(world: World)
 async def test_a_redeemed_voucher_cannot_be_cancelled(world: World) -> None:
     await world.earn(world.volunteer, 60)
     issued = await issue(world)
-    await world.spending.confirm_redemption(world.partner, issued.code)
+    await VoucherDesk(world.db, world.clock).confirm_redemption(world.partner, issued.code)
     assert (await world.spending.cancel_voucher(world.volunteer, issued.code)).outcome is \
         CancelOutcome.ALREADY_REDEEMED
     assert await world.balance(world.volunteer) == 0
@@ -277,7 +215,7 @@ async def test_expiry_refunds_unused_vouchers_once_and_tells_the_member(world: W
                                "expires_at": old.expires_at.isoformat(), "balance_minutes": 170}
     assert (await world.spending.expire_vouchers()).expired == 0
     assert (await world.spending.cancel_voucher(world.volunteer, old.code)).outcome is CancelOutcome.EXPIRED
-    assert (await world.spending.confirm_redemption(world.partner, old.code)).outcome is RedemptionOutcome.EXPIRED
+    assert (await VoucherDesk(world.db, world.clock).confirm_redemption(world.partner, old.code)).outcome is RedemptionOutcome.EXPIRED
     assert offline.voucher_id
     await world.sound()
 
