@@ -105,9 +105,12 @@ class VoucherDesk:
                     update(_voucher).where(_voucher.c.id == voucher.id, _voucher.c.status == VoucherStatus.ISSUED,
                                            _voucher.c.expires_at > now)
                     .values(status=VoucherStatus.REDEEMED, redeemed_at=now, redeemed_by_member_id=partner_member_id))
-                if result.rowcount != 1:  # someone else changed it first: say what it is now
-                    status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
-                    refusal = redemption_refusal(is_partner=True, status=VoucherStatus(status),
+                if result.rowcount != 1:  # someone changed it first: say what it is now
+                    await session.refresh(voucher)
+                    if is_repeat_of_acceptance(voucher, partner_member_id, now):  # this desk, a moment ago
+                        return await self._accepted(session, voucher, row, normalised, voucher.redeemed_at,
+                                                    repeated=True)
+                    refusal = redemption_refusal(is_partner=True, status=VoucherStatus(voucher.status),
                                                  expires_at=voucher.expires_at, now=now) \
                         or RedemptionOutcome.ALREADY_REDEEMED
             if refusal is RedemptionOutcome.NOT_PARTNER:
