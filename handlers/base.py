@@ -96,8 +96,10 @@ class Turn:
             text = text.unescape()
         try:
             await self.query.answer(text=text, show_alert=alert)
-        except BadRequest as error:  # too old: the member pressed it long ago
+        except BadRequest as error:  # too old: pressed long ago, or handled late after a restart
             log.info("callback answer refused: %s", error)
+            if text:  # what the press was answered with still reaches the member, as a message
+                await self.reply(html.escape(text))
 
     def become_member(self, member: MemberView) -> MemberTurn:
         """The same turn, now of a member (who has just registered). The object itself
