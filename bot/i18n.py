@@ -128,6 +128,11 @@ class Translator:
         # In hours and minutes, as every movement is shown: never "5.5 time credits" above "+2 h 30 min".
         return self.gettext("{duration} of time credits", duration=self.duration(minutes))
 
+    def balance(self, minutes: int) -> str:
+        """A balance in hours and minutes, the unit every movement is shown in, so no member
+        reads "3 time credits" one day and "5 hours 30 minutes" the next."""
+        return self.gettext("{duration} of time credits", duration=self.duration(minutes))
+
     def pick(self, english: str, welsh: str) -> Markup:
         """A bilingual database field in this member's language, as escaped HTML, falling
         back to the other language with a visible marker rather than showing nothing."""

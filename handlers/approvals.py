@@ -167,7 +167,7 @@ async def render_approved(services: Services, t: Translator, payload: payloads.H
                           member_id: int) -> Rendered:
     return Rendered(t.gettext(
         "✅ {organisation} approved {duration} on {date}. Thank you! Your balance is now {balance}.",
-        **await entry_words(services, t, payload), balance=t.credits(payload.balance_minutes)))
+        **await entry_words(services, t, payload), balance=t.balance(payload.balance_minutes)))
 
 
 @renders(OutboxKind.HOURS_REJECTED)

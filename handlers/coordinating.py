@@ -203,7 +203,7 @@ async def _person_menu(turn: MemberTurn, member_id: int) -> None:
         return
     await turn.show(
         _.gettext("<b>{name}</b> (member number {number})", name=person.display_name, number=member_id) + "\n"
-        + _.gettext("Balance: {balance}", balance=_.credits(summary.balance_minutes)),
+        + _.gettext("Balance: {balance}", balance=_.balance(summary.balance_minutes)),
         keyboard([button(_.gettext("⏱ Log hours for them"), LogFor(member_id))],
                  [button(_.gettext("🎟 Spend for them"), SpendFor(member_id))]))
 
@@ -265,10 +265,10 @@ async def buy_for(turn: MemberTurn, data: BuyFor) -> None:
                                   "code down for them. Their balance is now {balance}.",
                                   code=format_code(result.code), name=result.opportunity.name(turn.language),
                                   date=_.date(_.local_date(result.expires_at)),
-                                  balance=_.credits(result.balance_after_minutes)))
+                                  balance=_.balance(result.balance_after_minutes)))
         return
     await turn.answer(SPEND_FOR_REFUSALS.say(_, result.reason, cost=_.credits(result.cost_minutes or 0),
-                                             balance=_.credits(result.balance_minutes or 0),
+                                             balance=_.balance(result.balance_minutes or 0),
                                              limit=result.weekly_limit or 0), alert=True)
 
 

@@ -245,7 +245,7 @@ async def confirmed(turn: MemberTurn, button_data: ConfirmGiving) -> None:
     balance = (result.balance_after_minutes if result.outcome is TransferOutcome.TRANSFERRED
                else result.balance_minutes)
     await turn.show(TRANSFERS.say(_, result.outcome, amount=_.credits(result.minutes), name=data["to_name"],
-                                  balance=_.credits(balance or 0)))
+                                  balance=_.balance(balance or 0)))
 
 
 @renders(OutboxKind.CREDITS_RECEIVED)
@@ -253,7 +253,7 @@ async def render_received(services: Services, t: Translator, payload: payloads.C
                           member_id: int) -> Rendered:
     sender = payload.from_display_name or t.gettext("a member")
     text = t.gettext("🎁 {name} gave you {amount}. Your balance is now {balance}.", name=sender,
-                     amount=t.credits(payload.minutes), balance=t.credits(payload.balance_minutes))
+                     amount=t.credits(payload.minutes), balance=t.balance(payload.balance_minutes))
     if payload.note:
         text += "\n" + t.gettext("Note: {note}", note=payload.note)
     return Rendered(text)

@@ -445,4 +445,4 @@ async def render_credited(services: Services, t: Translator, payload: payloads.H
                           member_id: int) -> Rendered:
     return Rendered(t.gettext(
         "✅ {organisation} confirmed you were there: {duration} on {date}. Your balance is now {balance}.",
-        **await entry_words(services, t, payload), balance=t.credits(payload.balance_minutes)))
+        **await entry_words(services, t, payload), balance=t.balance(payload.balance_minutes)))

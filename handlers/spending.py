@@ -153,7 +153,7 @@ async def buy(turn: MemberTurn, data: GetVoucher) -> None:
                                                  completion=turn.completion())
     if not isinstance(result, IssuedVoucher):
         await turn.answer(SPEND_REFUSALS.say(_, result.reason, cost=_.credits(result.cost_minutes or 0),
-                                             balance=_.credits(result.balance_minutes or 0),
+                                             balance=_.balance(result.balance_minutes or 0),
                                              limit=result.weekly_limit or 0), alert=True)
         return
     # the dialogue ended with the voucher
@@ -162,7 +162,7 @@ async def buy(turn: MemberTurn, data: GetVoucher) -> None:
                               "Your balance is now {balance}.",
                               name=result.opportunity.name(turn.language), code=format_code(result.code),
                               venue=result.opportunity.venue, date=_.date(_.local_date(result.expires_at)),
-                              balance=_.credits(result.balance_after_minutes)))
+                              balance=_.balance(result.balance_after_minutes)))
     await turn.context.bot.send_photo(turn.chat_id, photo=result.qr_png, caption=format_code(result.code))
 
 
@@ -252,4 +252,4 @@ async def render_expired(services: Services, t: Translator, payload: payloads.Vo
     return Rendered(t.gettext("Your voucher {code} for {name} expired unused, so {amount} went back to your "
                               "balance ({balance}).", code=format_code(payload.code),
                               name=item.name(t.language) if item else "", amount=t.credits(payload.cost_minutes),
-                              balance=t.credits(payload.balance_minutes)))
+                              balance=t.balance(payload.balance_minutes)))

@@ -31,7 +31,7 @@ async def test_a_coordinator_records_hours_and_spending_for_someone_without_tele
         await grant(bot, user.user_id, Role.COORDINATOR, "splott-community")
 
     menu = await add_someone_without_telegram(tom, "Megan Price")
-    assert "Megan Price" in menu.text and "Balance: 0 time credits" in menu.text
+    assert "Megan Price" in menu.text and "Balance: 0 hours of time credits" in menu.text
     await tom.press("Log hours for them")
     assert "Log hours for Megan Price" in (await tom.next_message()).text
     await tom.press("Community hub")
@@ -57,12 +57,12 @@ async def test_a_coordinator_records_hours_and_spending_for_someone_without_tele
     await tom.send_text("/people")
     await tom.next_message()
     await tom.press("Megan Price")
-    assert "3 time credits" in (await tom.next_event()).text
+    assert "3 hours of time credits" in (await tom.next_event()).text
     await tom.press("Spend for them")
     await tom.next_event()
     await tom.press("Cafe lunch")
     voucher = await tom.next_event()
-    assert "Voucher" in voucher.text and "Their balance is now 2 time credits" in voucher.text
+    assert "Voucher" in voucher.text and "Their balance is now 2 hours of time credits" in voucher.text
 
 
 async def test_a_coordinator_cannot_act_for_a_member_with_telegram(bot: BotUnderTest) -> None:

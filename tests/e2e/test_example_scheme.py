@@ -59,10 +59,10 @@ async def test_a_member_spends_at_a_leisure_centre_and_a_community_cafe(example_
     assert any("Community cafe lunch" in label for label in labels)
 
     swim = await take_voucher(sam, "Swimming session")
-    assert "Eastern Leisure Centre" in swim and "Your balance is now 2 time credits" in swim
+    assert "Eastern Leisure Centre" in swim and "Your balance is now 2 hours of time credits" in swim
     code = swim.split("Swimming session: ")[1].split()[0]
     lunch = await take_voucher(sam, "Community cafe lunch")
-    assert "Splott Community Hub" in lunch and "Your balance is now 1 time credit" in lunch
+    assert "Splott Community Hub" in lunch and "Your balance is now 1 hour of time credits" in lunch
     assert "Your balance: 1 hour of time credits" in await balance_text(sam)
 
     await desk.send_text(f"/redeem {code}")

@@ -178,3 +178,10 @@ def test_a_whole_duration_and_balance_in_welsh() -> None:
     assert t.credits(2 * 60) == "2 gredyd amser"
     assert t.credits(5 * 60 + 30) == "5 awr 30 munud o gredydau amser"
     assert translator("en", TZ).credits(5 * 60 + 30) == "5 hours 30 minutes of time credits"
+
+
+def test_a_balance_is_always_in_hours_and_minutes() -> None:
+    """Balances read in the unit of the movements under them, whole hours or not."""
+    assert translator("cy", TZ).balance(3 * 60) == "3 awr o gredydau amser"
+    assert translator("cy", TZ).balance(2 * 60 + 2) == "2 awr 2 funud o gredydau amser"
+    assert translator("en", TZ).balance(5 * 60 + 30) == "5 hours 30 minutes of time credits"
