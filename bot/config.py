@@ -150,6 +150,8 @@ class SpendingConfig(_Strict):
 
 class ShiftsConfig(_Strict):
     dbs_valid_years: int = Field(default=3, ge=1, le=10)
+    # Whether a DBS check recorded by one organisation counts for another's shifts.
+    dbs_counts_across_organisations: bool = True
     late_cancellation_hours: int = Field(default=24, ge=0, le=168)
     reminder_hours_before: int = Field(default=24, ge=1, le=168)
     page_size: int = Field(default=5, ge=1, le=10)

@@ -30,6 +30,7 @@ DBS_REFUSALS = RefusalTable(DbsRefusal, {
     DbsRefusal.NOT_COORDINATOR: Say(ONLY_COORDINATORS),
     DbsRefusal.MEMBER_NOT_FOUND: Say(N_("I can't find a member with that number.")),
     DbsRefusal.IN_FUTURE: Say(N_("A DBS check can't be dated in the future.")),
+    DbsRefusal.OWN_CHECK: Say(N_("You can't record your own DBS check: another coordinator must.")),
 })
 
 
@@ -45,7 +46,7 @@ class SetFlag(CallbackData, prefix="act-t"):
 FLAGS = {"d": Flag.REQUIRES_DBS, "r": Flag.REPLACES_REDUCED_SERVICE}
 
 
-@router.command("dbs", roles={Role.COORDINATOR}, refusal=ONLY_COORDINATORS)
+@router.command("dbs", roles={Role.COORDINATOR, Role.STAFF}, refusal=ONLY_COORDINATORS)
 async def record_dbs(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
     usage = _.gettext("Write it like this: /dbs MEMBER_NUMBER DATE, for example /dbs 42 3/12/2025")

@@ -6,8 +6,12 @@ who recorded it; a check counts as valid from that date until its anniversary
 `shifts.dbs_valid_years` later (exclusive). Whether a shift needs one is judged on
 the shift's own date in Europe/London, not on the day of signing up.
 
-Recording a check is privileged (a coordinator of any organisation) and leaves an
-AuditEvent ("dbs_check_recorded"). No notification is sent.
+Recording a check is privileged (a coordinator or TSO staff of an organisation) and
+leaves an AuditEvent ("dbs_check_recorded"); nobody records their own check (another
+coordinator or staff member must), as nobody decides their own hours or attendance.
+Whether a check recorded by one organisation counts for another organisation's shifts
+is the scheme's setting `shifts.dbs_counts_across_organisations` (default: it does).
+No notification is sent.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bot.services.shift_rules import add_years, dbs_check_valid_on
 
 class DbsRefusal(enum.StrEnum):
     NOT_COORDINATOR = "not_coordinator"  # of no organisation, or not of the one named
+    OWN_CHECK = "own_check"  # nobody records their own DBS check
     MEMBER_NOT_FOUND = "member_not_found"  # no such member, or erased
     IN_FUTURE = "in_future"  # checked_on after today (London)
 
@@ -42,15 +47,26 @@ class DbsRecorded:
     expires_on: date  # the first day on which this check is no longer valid
 
 
-async def latest_dbs_check(session: AsyncSession, member_id: int, on: date) -> date | None:
-    """The most recent check made on or before `on`."""
-    return await session.scalar(select(func.max(DbsCheck.checked_on)).where(
-        DbsCheck.member_id == member_id, DbsCheck.checked_on <= on))
+async def latest_dbs_check(session: AsyncSession, member_id: int, on: date, *,
+                           organisation_id: int | None = None) -> date | None:
+    """The most recent check made on or before `on` (recorded by `organisation_id`, if given)."""
+    query = select(func.max(DbsCheck.checked_on)).where(DbsCheck.member_id == member_id, DbsCheck.checked_on <= on)
+    if organisation_id is not None:
+        query = query.where(DbsCheck.organisation_id == organisation_id)
+    return await session.scalar(query)
 
 
-async def dbs_valid_on(session: AsyncSession, member_id: int, on: date, *, valid_years: int) -> bool:
-    """Whether the member has a check valid on `on` (a local date)."""
-    checked_on = await latest_dbs_check(session, member_id, on)
+def counting_organisation(config: Config, shift_organisation_id: int) -> int | None:
+    """Whose checks count for a shift of this organisation: anyone's (None), or only its
+    own, as the scheme decides."""
+    return None if config.shifts.dbs_counts_across_organisations else shift_organisation_id
+
+
+async def dbs_valid_on(session: AsyncSession, member_id: int, on: date, *, valid_years: int,
+                       organisation_id: int | None = None) -> bool:
+    """Whether the member has a check valid on `on` (a local date); with
+    `organisation_id`, one recorded by that organisation."""
+    checked_on = await latest_dbs_check(session, member_id, on, organisation_id=organisation_id)
     return checked_on is not None and dbs_check_valid_on(checked_on, on, valid_years)
 
 
@@ -78,9 +94,12 @@ class DbsService:
         now = self.clock.now()
         today = now.astimezone(self.config.tz).date()
         async with self.db.transaction() as session:
-            coordinated = await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)
+            coordinated = (set(await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR))
+                           | set(await roles.organisations_with_role(session, coordinator_member_id, Role.STAFF)))
             if not coordinated or (organisation_id is not None and organisation_id not in coordinated):
                 return DbsRefusal.NOT_COORDINATOR
+            if member_id == coordinator_member_id:
+                return DbsRefusal.OWN_CHECK
             organisation_id = organisation_id if organisation_id is not None else min(coordinated)
             member = await session.get(Member, member_id)
             if member is None or member.erased_at is not None:

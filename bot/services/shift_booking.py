@@ -47,7 +47,7 @@ from bot.config import Config
 from bot.db.models import Member, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
 from bot.services import outbox, outbox_payloads as payloads, roles
-from bot.services.dbs import dbs_valid_on
+from bot.services.dbs import counting_organisation, dbs_valid_on
 from bot.services.outbox_payloads import ReleaseReason
 from bot.services.shift_rules import LIVE_SIGNUP, SignupFacts, SignupOutcome, decide_signup
 
@@ -99,7 +99,8 @@ def local_date(config: Config, at: datetime) -> date:
 async def dbs_valid_for(session: AsyncSession, config: Config, member_id: int, shift: Shift) -> bool:
     """Whether the member has a DBS check valid on the shift's (London) date."""
     return await dbs_valid_on(session, member_id, local_date(config, shift.starts_at),
-                              valid_years=config.shifts.dbs_valid_years)
+                              valid_years=config.shifts.dbs_valid_years,
+                              organisation_id=counting_organisation(config, shift.organisation_id))
 
 
 class ShiftBooking:

@@ -21,7 +21,7 @@ from bot.db.models import ActivityType, Neighbourhood, Organisation, Role, Shift
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.reference import Named
-from bot.services.dbs import dbs_valid_on
+from bot.services.dbs import counting_organisation, dbs_valid_on
 from bot.services.shift_booking import dbs_valid_for, local_date
 from bot.services.shift_rules import LIVE_SIGNUP
 
@@ -159,8 +159,10 @@ class ShiftQueries:
             rows = (await session.execute(page_query, params)).all()
             total = await session.scalar(count_query, params) or 0
             # Only the page's DBS shifts, one look-up each (a page is at most 10 shifts).
-            dbs_valid = {row.id: await dbs_valid_on(session, member_id, local_date(self.config, row.starts_at),
-                                                    valid_years=self.config.shifts.dbs_valid_years)
+            dbs_valid = {row.id: await dbs_valid_on(
+                session, member_id, local_date(self.config, row.starts_at),
+                valid_years=self.config.shifts.dbs_valid_years,
+                organisation_id=counting_organisation(self.config, row.organisation_id))
                          for row in rows[:size] if row.requires_dbs}
         has_next = len(rows) > size
         items = tuple(

@@ -31,19 +31,21 @@ async def test_a_coordinator_records_a_check_that_lets_the_member_book(world: Wo
     assert await world.shifts.sign_up(member, shift_id) is SignupOutcome.BOOKED
 
 
-async def test_any_organisations_coordinator_may_record_but_nobody_else(world: World) -> None:
+async def test_any_organisations_coordinator_or_staff_may_record_but_nobody_else(world: World) -> None:
     dbs = DbsService(world.db, world.config, world.clock)
     member, volunteer, staff = await world.member(), await world.member(), await world.member()
     await world.grant(staff, Role.STAFF, "splott-community")
-    for actor in (volunteer, staff, member, 99_999):
+    for actor in (volunteer, member, 99_999):
         assert await dbs.record_dbs_check(actor, member, date(2026, 1, 1)) is DbsRefusal.NOT_COORDINATOR
+    by_staff = await dbs.record_dbs_check(staff, volunteer, date(2026, 1, 1))
+    assert isinstance(by_staff, DbsRecorded) and by_staff.organisation_id == world.ref["splott-community"]
     # The Ely coordinator records it as Ely's, and cannot record it in Splott's name.
     assert await dbs.record_dbs_check(world.ely_coordinator, member, date(2026, 1, 1),
                                       organisation_id=world.ref["splott-community"]) is DbsRefusal.NOT_COORDINATOR
     recorded = await dbs.record_dbs_check(world.ely_coordinator, member, date(2026, 1, 1))
     assert isinstance(recorded, DbsRecorded) and recorded.organisation_id == world.ref["ely-hub"]
     async with world.db.transaction() as session:
-        assert len((await session.scalars(select(DbsCheck))).all()) == 1
+        assert len((await session.scalars(select(DbsCheck))).all()) == 2  # the staff member's and Ely's
 
 
 async def test_a_check_cannot_be_dated_in_the_future_or_for_nobody(world: World) -> None:
@@ -91,3 +93,32 @@ async def test_expiry_between_today_and_the_shift(world: World) -> None:
     after = await world.shift(activity="day-centre", starts_at=london(2026, 12, 20, 10))
     assert await world.shifts.sign_up(member, before) is SignupOutcome.BOOKED
     assert await world.shifts.sign_up(member, after) is SignupOutcome.DBS_REQUIRED
+
+
+async def test_nobody_records_their_own_dbs_check(world: World) -> None:
+    dbs = DbsService(world.db, world.config, world.clock)
+    staff = await world.member("Staff")
+    await world.grant(staff, Role.STAFF, "splott-community")
+    for actor in (world.coordinator, staff):
+        assert await dbs.record_dbs_check(actor, actor, date(2026, 11, 1)) is DbsRefusal.OWN_CHECK
+    async with world.db.transaction() as session:
+        assert (await session.scalars(select(DbsCheck))).all() == []
+    # Another coordinator records it, and who did is kept.
+    recorded = await dbs.record_dbs_check(world.ely_coordinator, world.coordinator, date(2026, 11, 1))
+    async with world.db.transaction() as session:
+        assert (await session.get(DbsCheck, recorded.check_id)).recorded_by_member_id == world.ely_coordinator
+
+
+async def test_whether_another_organisations_check_counts_is_the_schemes_setting(world: World) -> None:
+    from bot.services.shifts import ShiftService
+
+    member = await world.member("Nia")
+    shift_id = await world.shift(activity="holiday-activities")  # a Splott shift
+    # Recorded by Ely's coordinator, as Ely's check.
+    await DbsService(world.db, world.config, world.clock).record_dbs_check(
+        world.ely_coordinator, member, date(2026, 11, 1))
+    own_only = world.config.model_copy(update={"shifts": world.config.shifts.model_copy(
+        update={"dbs_counts_across_organisations": False})})
+    assert await ShiftService(world.db, own_only, world.clock).sign_up(member, shift_id) is SignupOutcome.DBS_REQUIRED
+    assert world.config.shifts.dbs_counts_across_organisations  # the default: any organisation's check counts
+    assert await world.shifts.sign_up(member, shift_id) is SignupOutcome.BOOKED
