@@ -12,7 +12,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
 
 from bot.db.models import Role
 from bot.i18n import N_, Translator
@@ -21,11 +20,12 @@ from bot.services.group_credit import GroupCredited, GroupCreditRefusal
 from bot.services.people import RecordRefusal
 from bot.services.spending import IssuedVoucher, RedeemRefusal, format_code
 from handlers.base import MemberTurn
-from handlers.callback_data import Between, CallbackData
+from handlers.callback_data import CallbackData
 from handlers.hours import begin_log
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.widgets import (
+    ShownDay,
     ask_neighbourhood,
     ask_past_day,
     button,
@@ -93,7 +93,7 @@ class GroupOrganisation(CallbackData, prefix="gc-org"):
 
 @dataclass(frozen=True)
 class GroupDay(CallbackData, prefix="gc-date"):
-    days_ago: Annotated[int, Between(0, 1)]
+    day: ShownDay
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ async def group_organisation(turn: MemberTurn, data: GroupOrganisation) -> None:
 
 @router.callback(GroupDay, roles=COORDINATORS, flow=GROUP_FLOW, steps={"date"})
 async def group_date_button(turn: MemberTurn, data: GroupDay) -> None:
-    await _group_date(turn, day_from_button(turn, data.days_ago))
+    await _group_date(turn, day_from_button(data.day))
 
 
 @router.step(GROUP_FLOW, "date", roles=COORDINATORS)

@@ -10,17 +10,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
 
 from bot.i18n import N_, Translator
 from bot.parsing.durations import DurationError, parse_duration
 from bot.services.hour_rules import NOTE_MAX, LogRefusal
 from bot.services.hours import LoggedEntry
 from handlers.base import MemberTurn
-from handlers.callback_data import Between, CallbackData
+from handlers.callback_data import CallbackData
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
-from handlers.widgets import ask_past_day, button, day_from_button, day_text, keyboard, read_past_day
+from handlers.widgets import ShownDay, ask_past_day, button, day_from_button, day_text, keyboard, read_past_day
 from handlers.wording import duration_problem
 
 FLOW = "log"
@@ -46,7 +45,7 @@ class LogOrganisation(CallbackData, prefix="log-org"):
 
 @dataclass(frozen=True)
 class LogDay(CallbackData, prefix="log-date"):
-    days_ago: Annotated[int, Between(0, 1)]
+    day: ShownDay
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ async def _ask_date(turn: MemberTurn) -> None:
 
 @router.callback(LogDay, flow=FLOW, steps={"date"})
 async def chose_date(turn: MemberTurn, data: LogDay) -> None:
-    await _take_date(turn, day_from_button(turn, data.days_ago))
+    await _take_date(turn, day_from_button(data.day))
 
 
 @router.step(FLOW, "date")

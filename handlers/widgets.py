@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Literal, TypeVar, cast
+from typing import Annotated, Literal, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -13,7 +13,7 @@ from bot.i18n import LANGUAGES
 from bot.parsing.dates import DateError, parse_date
 from bot.services.hour_rules import LogRefusal, past_day_refusal
 from handlers.base import Turn
-from handlers.callback_data import CallbackData
+from handlers.callback_data import Between, CallbackData
 from handlers.wording import date_problem
 
 T = TypeVar("T")
@@ -73,17 +73,25 @@ async def ask_neighbourhood(turn: Turn, choose: Callable[[int], CallbackData], q
     await turn.show(question, keyboard(*rows))
 
 
+# A day carried in a button, as its ordinal (date.toordinal): "Today" and "Yesterday"
+# mean the days they were when the buttons were shown, not when one is pressed (after
+# midnight, "Yesterday" would otherwise log the day before the one on screen).
+ShownDay = Annotated[int, Between(date(2000, 1, 1).toordinal(), date(2100, 12, 31).toordinal())]
+
+
 async def ask_past_day(turn: Turn, choose: Callable[[int], CallbackData], *extra_rows: Sequence[InlineKeyboardButton]
                        ) -> None:
-    """"When was it?" with Today and Yesterday buttons (`choose(0)`, `choose(1)`: days ago)."""
+    """"When was it?" with Today and Yesterday buttons, each carrying its date."""
     _ = turn.t
+    today = turn.services.hours.today()
+    yesterday = today - timedelta(days=1)
     await turn.show(_.gettext("When was it? Choose, or type a date (for example 3/12 or 3 Dec)."),
-                    keyboard([button(_.plain("Today"), choose(0)), button(_.plain("Yesterday"), choose(1))],
-                             *extra_rows))
+                    keyboard([button(_.plain("Today"), choose(today.toordinal())),
+                              button(_.plain("Yesterday"), choose(yesterday.toordinal()))], *extra_rows))
 
 
-def day_from_button(turn: Turn, days_ago: int) -> date:
-    return turn.services.hours.today() - timedelta(days=days_ago)
+def day_from_button(shown_day: int) -> date:
+    return date.fromordinal(shown_day)
 
 
 async def read_past_day(turn: Turn, text: str) -> date | None:

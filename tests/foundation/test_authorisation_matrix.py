@@ -44,7 +44,9 @@ ADMINS = {"admin"}
 
 # route -> the personas the dispatcher lets through; everyone else is refused at once.
 POLICY: dict[str, set[str]] = {
-    **{f"command /{name}": COORDINATORS for name in ("approvals", "newshift", "dbs", "people", "groupcredit")},
+    **{f"command /{name}": COORDINATORS for name in ("approvals", "newshift", "people", "groupcredit")},
+    # A DBS check is recorded by another coordinator or by TSO staff (never by oneself).
+    "command /dbs": COORDINATORS | {"staff"},
     "command /activities": STAFF_AND_ADMINS,
     "command /redeem": PARTNERS,
     "command /grant": ADMINS,
