@@ -117,3 +117,46 @@ async def test_recording_a_member_pressed_twice_and_handled_again_records_one(bo
     assert await count(bot, Member) == members_before + 1
     assert "Megan Price" in tom.messages[-1].text
     assert not any("went wrong" in message.text for message in tom.messages)
+
+
+async def test_giving_and_spending_pressed_twice_give_once_and_issue_one_voucher(bot: BotUnderTest, make_member) -> None:
+    from bot.db.models import LedgerTransaction, TransactionKind, Voucher
+    from bot.services.spending import OpportunitySeed
+    from tests.e2e.test_credits import earn
+
+    await bot.services.spending.upsert_opportunities([OpportunitySeed(
+        slug="swim", organisation="cardiff-council", kind="corporate", name_en="Swimming session",
+        name_cy="Sesiwn nofio", venue="Splott Pool", cost_minutes=60)])
+    friend = await make_member("Alys")
+    sam, tom = bot.user(4201, "Sam"), bot.user(4202, "Tom")
+    await register(bot, sam)
+    await register(bot, tom)
+    await grant(bot, 4202, Role.COORDINATOR, "splott-community")
+    await earn(sam, tom, "3")
+
+    await sam.send_text("/give")
+    await sam.next_message()
+    await sam.send_text(str(friend))
+    await sam.next_message()
+    await sam.send_text("1")
+    question = await sam.next_message()
+    await sam.press("Yes, give")
+    assert "you gave 1 time credit" in (await sam.next_event()).text
+    answer = await pressed_again(sam, question.message_id, data_of(question, "Yes, give"))
+    assert not (answer["text"] or "").strip()
+
+    await sam.send_text("/spend")
+    await sam.next_message()
+    await sam.press("Swimming session")
+    card = await sam.next_event()
+    label = next(b.text for row in card.buttons for b in row if b.text.startswith("Get a voucher"))
+    await sam.press(label)
+    await sam.next_event()
+    await sam.next_message()  # the QR
+    answer = await pressed_again(sam, card.message_id, data_of(card, label))
+    assert not (answer["text"] or "").strip()
+    async with bot.services.db.read() as session:
+        transfers = await session.scalar(select(func.count()).select_from(LedgerTransaction).where(
+            LedgerTransaction.kind == TransactionKind.TRANSFER))
+        vouchers = await session.scalar(select(func.count()).select_from(Voucher))
+    assert (transfers, vouchers) == (1, 1)
