@@ -77,6 +77,7 @@ class Dispatcher:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._sends: set[asyncio.Task[None]] = set()
+        self._claiming: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -95,6 +96,9 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._claiming is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._claiming
         if self._sends:
             await asyncio.gather(*self._sends, return_exceptions=True)
         await self._record()
@@ -116,8 +120,11 @@ class Dispatcher:
                 await self._hand_back()
                 await self._pause(self.settings.idle_s)
                 continue
-            if len(self._hand) < self._capacity() // 2:
-                await self._claim()
+            if len(self._hand) < self._capacity() // 2 and (self._claiming is None or self._claiming.done()):
+                # In the background: the sends go on at their pace while the database answers.
+                self._claiming = asyncio.create_task(self._claim())
+                if not self._hand:
+                    await self._claiming
             if not self._hand:
                 await self._pause(self.settings.idle_s)
                 continue
@@ -134,7 +141,7 @@ class Dispatcher:
             if self.pacer.earliest(row.chat_id, now) > now:  # a 429 arrived while we waited
                 self._slots.release()
                 continue
-            self.pacer.take(row.chat_id, now)
+            self.pacer.take(row.chat_id, now, slot=at)
             self._hand.remove(row)
             self._in_flight[row.id] = row
             task = asyncio.create_task(self._send_one(row))

@@ -103,11 +103,16 @@ class Pacer:
             at = max(at, self._recent[-room] + self._window)
         return at
 
-    def take(self, chat_id: int, at: float) -> None:
-        """Book a bulk send to `chat_id` at `at` (which `earliest` allowed)."""
+    def take(self, chat_id: int, at: float, *, slot: float | None = None) -> None:
+        """Book a bulk send to `chat_id` going at `at` (which `earliest` allowed). `slot`
+        is when it was due: a send that went a little late keeps the pace's timetable
+        (the next is due one interval after the slot, not after the lateness), while the
+        rolling second still counts it when it really went."""
         self._remember(at)
         # Evenly: a full second's worth spans the window and its margin exactly.
-        self._next_bulk = at + self._window / (self.bulk_rate * self.limits.window_s)
+        interval = self._window / (self.bulk_rate * self.limits.window_s)
+        due = at if slot is None else max(slot, at - interval)  # catch up by one interval at most
+        self._next_bulk = due + interval
         interval = (self.limits.private_interval_s if chat_kind(chat_id) is ChatKind.PRIVATE
                     else self.limits.group_interval_s)
         self._chat_free[chat_id] = at + interval + self.limits.margin_s

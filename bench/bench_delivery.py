@@ -1,0 +1,244 @@
+"""The delivery engine and the interactive lane, measured black-box.
+
+The emulator and the members' load run in this process; the bot under test runs as its
+own process (`coprod-bot run`, or a bare python-telegram-bot bot answering one fixed
+reply, the floor), so the figures are ratios to a floor measured in the same run:
+
+- delivery rate achieved / configured: 1,000 recipients at 30/s, timed at the emulator;
+- interactive p99 during that delivery / without it (target <= 1.5), at 20 updates/s
+  of /help from 50 registered members;
+- interactive p99 against the bare bot at the same load (target <= 2x);
+- a registered member's /balance against the bare bot (median <= 2.5x, p99 <= 3x);
+- the dispatcher's CPU time per message (in this process, a stand-in sender: claiming,
+  pacing and recording only);
+- transactions and statements one /balance and one /shifts run (target: one each).
+
+    python bench/bench_delivery.py [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from bot.config import parse_config  # noqa: E402
+from bot.db.session import Database  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher, DispatcherSettings  # noqa: E402
+from bot.delivery.outcomes import Outcome  # noqa: E402
+from bot.delivery.pacing import PaceLimits, Pacer  # noqa: E402
+from bot.delivery.roles import ProcessRole  # noqa: E402
+from bot.emulator import EmulatorLimits, TelegramEmulator  # noqa: E402
+from bot.runtime import prepare, start_polling, stop  # noqa: E402
+from bot.services.accounts import member_account  # noqa: E402
+from bot.services.outbox import OutboxService  # noqa: E402
+from tests.conftest import TEST_CONFIG  # noqa: E402
+from tests.delivery.bot_processes import BotProcess, sent_count, write_config  # noqa: E402
+from tests.delivery.queueing import add_members, queue  # noqa: E402
+
+TOKEN = TEST_CONFIG["telegram"]["token"]
+CHATTERS = 50
+CHATTER_BASE = 600_000
+RECIPIENTS = 1000
+RECIPIENT_BASE = 700_000
+RATE = 20.0  # updates a second
+
+BARE_BOT = textwrap.dedent("""
+    import os, sys
+    from telegram.ext import ApplicationBuilder, CommandHandler
+    async def answer(update, context):
+        await update.message.reply_text("Help is here.")
+    app = ApplicationBuilder().token(os.environ["TOKEN"]).base_url(os.environ["BASE_URL"]).build()
+    app.add_handler(CommandHandler(["help", "balance"], answer))
+    async def ready(application):
+        print("bare bot is running", flush=True)
+    app.post_init = ready
+    app.run_polling(poll_interval=0.0, timeout=1, stop_signals=None, close_loop=False)
+""")
+
+
+def pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.1f} ms, p99 {pct(values, 0.99) * 1000:.1f} ms (n={len(values)})"
+
+
+async def load(emulator: TelegramEmulator, command: str, seconds: float) -> list[float]:
+    """`command` from the chatters in turn at RATE a second; each answer's latency."""
+    latencies: list[float] = []
+
+    async def one(user_id: int) -> None:
+        user = emulator.user(user_id)
+        started = time.perf_counter()
+        await user.send_text(command)
+        await user.next_message(timeout=10)
+        latencies.append(time.perf_counter() - started)
+
+    tasks = []
+    start = time.perf_counter()
+    for n in range(int(seconds * RATE)):
+        await asyncio.sleep(max(0.0, start + n / RATE - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(CHATTER_BASE + n % CHATTERS)))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+async def seed(url: str) -> list[int]:
+    config = parse_config({**TEST_CONFIG, "database": {"url": url}})
+    services = await prepare(config)
+    now = datetime.now(timezone.utc)
+    chatters = await add_members(services.db, CHATTERS, now=now, first_user_id=CHATTER_BASE)
+    async with services.db.transaction() as session:
+        for member in chatters:
+            await member_account(session, member)
+    recipients = await add_members(services.db, RECIPIENTS, now=now, first_user_id=RECIPIENT_BASE)
+    await services.db.dispose()
+    return recipients
+
+
+async def count_statements(directory: Path, url: str) -> dict[str, tuple[int, int]]:
+    """Transactions and statements of one /balance and one /shifts, in this process."""
+    emulator = TelegramEmulator(token=TOKEN, limits=EmulatorLimits(chat_burst=100))
+    await emulator.start()
+    config = parse_config({**TEST_CONFIG, "database": {"url": url},
+                           "telegram": {**TEST_CONFIG["telegram"], "base_url": emulator.base_url}})
+    services = await prepare(config)
+    counts = {"begin": 0, "statements": 0}
+    engine = services.db.engine.sync_engine
+    event.listen(engine, "begin", lambda _connection: counts.__setitem__("begin", counts["begin"] + 1))
+    event.listen(engine, "before_cursor_execute",
+                 lambda *_args: counts.__setitem__("statements", counts["statements"] + 1))
+    application = await start_polling(services, poll_timeout=1, role=ProcessRole.INGRESS)
+    found = {}
+    try:
+        user = emulator.user(CHATTER_BASE)
+        for command in ("/balance", "/shifts"):
+            for warm in (True, False):
+                await asyncio.sleep(0.3)
+                counts.update(begin=0, statements=0)
+                await user.send_text(command)
+                await user.next_message(timeout=10)
+                await asyncio.sleep(0.3)  # anything the handler does after answering
+                if not warm:
+                    found[command] = (counts["begin"], counts["statements"])
+    finally:
+        await stop(application)
+        await services.db.dispose()
+        await emulator.stop()
+    return found
+
+
+async def dispatcher_cpu(url: str, recipients: list[int]) -> float:
+    """CPU seconds per message of claiming, pacing and recording, with a stand-in sender."""
+    db = Database.from_url(url)
+    from bot.clock import SystemClock
+    clock = SystemClock()
+    await queue(db, recipients, now=clock.now(), tag="cpu")
+    ids = iter(range(1, 10**9))
+
+    async def send(_row: object) -> Outcome:
+        return Outcome.sent(next(ids))
+
+    dispatcher = Dispatcher(OutboxService(db, clock, worker="bench"), send, Pacer(PaceLimits(overall_per_s=1000)),
+                            settings=DispatcherSettings(idle_s=0.05))
+    cpu = time.process_time()
+    dispatcher.start()
+    while dispatcher.stats.sent < len(recipients):
+        await asyncio.sleep(0.05)
+    await dispatcher.stop()
+    used = time.process_time() - cpu
+    await db.dispose()
+    return used / len(recipients)
+
+
+async def main(seconds: float) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+    recipients = await seed(url)
+    emulator = TelegramEmulator(token=TOKEN, limits=EmulatorLimits(chat_burst=100))
+    await emulator.start()
+    for n in range(CHATTERS):
+        emulator.user(CHATTER_BASE + n)
+    for n in range(RECIPIENTS):
+        emulator.user(RECIPIENT_BASE + n)
+    sends: list[float] = []
+    acquire = emulator.rate_limiter.acquire
+
+    def timed(chat_id: int) -> None:
+        acquire(chat_id)
+        if chat_id >= RECIPIENT_BASE:
+            sends.append(time.perf_counter())
+
+    emulator.rate_limiter.acquire = timed  # type: ignore[method-assign]
+
+    bot = BotProcess(directory, emulator, url, write_config(directory))
+    await bot.start()
+    try:
+        await load(emulator, "/help", 2)  # warm up
+        quiet = await load(emulator, "/help", seconds)
+        balance = await load(emulator, "/balance", seconds)
+        db = Database.from_url(url)
+        await queue(db, recipients, now=datetime.now(timezone.utc), tag="newsletter")
+        while await sent_count(db) < RECIPIENTS:  # the rate, with nobody chatting
+            await asyncio.sleep(0.2)
+        rate = (len(sends) - 1) / (sends[-1] - sends[0])
+        await queue(db, recipients, now=datetime.now(timezone.utc), tag="second newsletter")
+        busy = await load(emulator, "/help", min(seconds, 25))  # members chatting while it goes
+        while await sent_count(db) < 2 * RECIPIENTS:
+            await asyncio.sleep(0.2)
+        await db.dispose()
+    finally:
+        await bot.stop()
+    rejected = list(emulator.rejections)
+
+    environment = {**os.environ, "TOKEN": TOKEN, "BASE_URL": emulator.base_url}
+    bare = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE_BOT, env=environment,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    await asyncio.wait_for(bare.stdout.readline(), 30)
+    try:
+        await load(emulator, "/help", 2)
+        bare_help = await load(emulator, "/help", seconds)
+        bare_balance = await load(emulator, "/balance", seconds)
+    finally:
+        bare.terminate()
+        await bare.wait()
+        await emulator.stop()
+
+    cpu = await dispatcher_cpu(url, recipients)
+    statements = await count_statements(directory, url)
+
+    print(f"delivery: {RECIPIENTS} recipients at {rate:.2f}/s; achieved / configured {rate / 30:.3f} "
+          f"(target >= 0.97); emulator refusals {rejected}")
+    print(f"dispatcher CPU per message (claim, pace, record; stand-in sender): {cpu * 1e6:.0f} µs")
+    print(f"/help, no delivery:     {summary(quiet)}")
+    print(f"/help, during delivery: {summary(busy)}")
+    print(f"/help, bare bot:        {summary(bare_help)}")
+    print(f"/balance, coprod-bot:   {summary(balance)}")
+    print(f"/balance, bare bot:     {summary(bare_balance)}")
+    print(f"interactive p99 during delivery / without: {pct(busy, .99) / pct(quiet, .99):.2f} (target <= 1.5)")
+    print(f"interactive p99 / bare bot: {pct(quiet, .99) / pct(bare_help, .99):.2f} (target <= 2)")
+    print(f"/balance / bare bot: median {statistics.median(balance) / statistics.median(bare_balance):.2f} "
+          f"(target <= 2.5), p99 {pct(balance, .99) / pct(bare_balance, .99):.2f} (target <= 3)")
+    for command, (transactions, count) in statements.items():
+        print(f"{command}: {transactions} transaction(s), {count} statement(s) (target: one transaction)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each interactive run")
+    asyncio.run(main(parser.parse_args().seconds))
