@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.delivery.dispatcher import Dispatcher, DispatcherSettings
@@ -26,7 +27,7 @@ VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
 
 
-class InboxApplication(Application):
+class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
     """Marks each update handled in the inbox once its handlers have run. An update whose
     handling was cut short by the process dying stays "received" and is handled by the
     next process; one handed on only to move the offset (see TolerantBot) is not marked."""
@@ -40,7 +41,7 @@ class InboxApplication(Application):
             bot.claimed.discard(update.update_id)
 
 
-async def enqueue_abandoned(application: Application) -> int:
+async def enqueue_abandoned(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
     """Takes over updates a dead process received and never handled (or this process
     let go of when it last stopped) and queues them ahead of anything new."""
     bot = application.bot
@@ -51,7 +52,7 @@ async def enqueue_abandoned(application: Application) -> int:
         bot.claimed.add(entry.update_id)
         try:
             update = Update.de_json(entry.payload, bot)
-        except Exception:  # noqa: BLE001 - it was unreadable when it came, too
+        except Exception:
             update = Update(entry.update_id)
         await application.update_queue.put(update)
     if entries:
@@ -61,7 +62,7 @@ async def enqueue_abandoned(application: Application) -> int:
 
 def build_application(services: Services, *, poll_timeout: float = 10.0,
                       outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
-                      role: ProcessRole = ProcessRole.ALL) -> Application:
+                      role: ProcessRole = ProcessRole.ALL) -> Application[Any, Any, Any, Any, Any, Any]:
     # Imported here: handlers import telegram, and bot/ must stay importable without it.
     import handlers
 
@@ -86,6 +87,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
         handlers.register(application)
         # The inbox: this process's claims renewed, and what a dead one left taken over.
         lease = services.inbox.lease.total_seconds()
+        assert application.job_queue is not None  # python-telegram-bot's job-queue extra is installed
         application.job_queue.run_repeating(_tend_inbox, interval=lease / 3, first=lease / 3, name="inbox")
     if role.works:
         dispatcher = Dispatcher(
@@ -101,7 +103,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     return application
 
 
-async def _tend_inbox(context) -> None:  # noqa: ANN001
+async def _tend_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     """This process is alive, so the updates it holds stay its own; and another process
     that held some may have died since this one started, or a chat's updates may be
     waiting for an older one to come free."""
@@ -110,20 +112,20 @@ async def _tend_inbox(context) -> None:  # noqa: ANN001
     await enqueue_abandoned(context.application)
 
 
-async def _queue_reminders(context) -> None:  # noqa: ANN001
+async def _queue_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reminders before shifts and attendance prompts after them, recorded in the outbox
     once each (dedupe keys), however many processes run this."""
     services: Services = context.application.bot_data["services"]
     await services.shifts.queue_due()
 
 
-async def _expire_vouchers(context) -> None:  # noqa: ANN001
+async def _expire_vouchers(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Refund vouchers past their date. Safe from several processes: each voucher closes once."""
     services: Services = context.application.bot_data["services"]
     await services.spending.expire_vouchers()
 
 
-async def _post_init(application: Application) -> None:
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Command menus in Welsh and English; the default list in the scheme's language.
     Members get a menu of their own (language and roles) when they register or change."""
     from handlers.command_menu import commands_for

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config, require_token
 from bot.db.session import DatabaseUrlError
 from bot.log_redaction import install as install_redaction
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts without the whole bot
+    from bot.services.container import Services
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -37,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(config_path, require_file=config_given)
         install_redaction(secrets_of(config))
-        return asyncio.run(args.action(config, args))
+        code: int = asyncio.run(args.action(config, args))
+        return code
     except (ConfigError, DatabaseUrlError) as error:
         print(f"coprod-bot: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -58,10 +64,8 @@ def secrets_of(config: Config) -> list[str]:
     from sqlalchemy.engine import make_url
 
     secrets = [config.telegram.token, getattr(config.telegram, "webhook_secret", "") or ""]
-    try:
+    with contextlib.suppress(Exception):
         secrets.append(make_url(config.database.url).password or "")
-    except Exception:  # noqa: BLE001 - a bad URL is reported elsewhere, with its key
-        pass
     return secrets
 
 
@@ -88,7 +92,7 @@ async def _with_services(config: Config, work: Callable[..., Awaitable[int]], **
 async def _run(config: Config, args: argparse.Namespace) -> int:
     require_token(config)
 
-    async def serve(services) -> int:  # noqa: ANN001
+    async def serve(services: Services) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.delivery.roles import ProcessRole
@@ -121,7 +125,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _db_upgrade(config: Config, args: argparse.Namespace) -> int:
-    async def report(services) -> int:  # noqa: ANN001
+    async def report(services: Services) -> int:
         from bot.db.migrate import current_revision
 
         print(f"database is at revision {await current_revision(services.db)}")
@@ -134,7 +138,7 @@ async def _grant(config: Config, args: argparse.Namespace) -> int:
     from bot.db.models import Role
     from bot.services.members import GrantOutcome
 
-    async def change(services) -> int:  # noqa: ANN001
+    async def change(services: Services) -> int:
         method = services.members.grant if args.command == "grant" else services.members.revoke
         outcome = await method(actor_member_id=None, role=Role(args.role), telegram_user_id=args.telegram_user_id,
                                organisation_slug=args.organisation)
@@ -156,7 +160,7 @@ async def _grant(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _ledger_check(config: Config, args: argparse.Namespace) -> int:
-    async def check(services) -> int:  # noqa: ANN001
+    async def check(services: Services) -> int:
         from bot.services.ledger_audit import audit_ledger
 
         async with services.db.read() as session:
@@ -171,7 +175,7 @@ async def _ledger_check(config: Config, args: argparse.Namespace) -> int:
 
 async def _ledger_reverse(config: Config, args: argparse.Namespace) -> int:
     """A correction: a new transaction mirroring the wrong one, with the reason recorded."""
-    async def reverse(services) -> int:  # noqa: ANN001
+    async def reverse(services: Services) -> int:
         from bot.services.ledger import InsufficientCredit, Ledger, ReversalRefused
 
         if not args.reason.strip():

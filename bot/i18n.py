@@ -14,11 +14,12 @@ Button labels are plain text (`plain`), never HTML.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import io
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -30,10 +31,11 @@ from markupsafe import Markup, escape
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-LANGUAGES = ("cy", "en")  # Welsh first: the scheme treats Welsh no less favourably
+Language = Literal["cy", "en"]
+LANGUAGES: tuple[Language, ...] = ("cy", "en")  # Welsh first: the scheme treats Welsh no less favourably
 
 
-__all__ = ["LANGUAGES", "N_", "Markup", "Msgid", "Translator", "escape", "translator"]
+__all__ = ["LANGUAGES", "N_", "Language", "Markup", "Msgid", "Translator", "escape", "translator"]
 
 
 class Msgid(str):
@@ -89,11 +91,11 @@ class Translator:
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self._locale)
 
-    def date(self, value: date, style: str = "EEEE d MMMM", *, opens_line: bool = False) -> str:
+    def date(self, value: dt.date, style: str = "EEEE d MMMM", *, opens_line: bool = False) -> str:
         """'dydd Llun 7 Rhagfyr' / 'Monday 7 December' ('Dydd Llun...' when it opens the line)."""
         return self._weekday_case(format_date(value, style, locale=self._locale), style, opens_line)
 
-    def datetime(self, value: datetime, style: str = "EEEE d MMMM, HH:mm", *, opens_line: bool = False) -> str:
+    def datetime(self, value: dt.datetime, style: str = "EEEE d MMMM, HH:mm", *, opens_line: bool = False) -> str:
         """An aware UTC time shown in the scheme's wall time."""
         return self._weekday_case(format_datetime(value, style, tzinfo=self.timezone, locale=self._locale),
                                   style, opens_line)
@@ -104,10 +106,10 @@ class Translator:
             return text[:1].lower() + text[1:]
         return text
 
-    def time(self, value: datetime) -> str:
+    def time(self, value: dt.datetime) -> str:
         return format_time(value, "HH:mm", tzinfo=self.timezone, locale=self._locale)
 
-    def local_date(self, value: datetime) -> date:
+    def local_date(self, value: dt.datetime) -> dt.date:
         return value.astimezone(self.timezone).date()
 
     def duration(self, minutes: int) -> Markup:

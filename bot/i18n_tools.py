@@ -11,10 +11,11 @@ from __future__ import annotations
 import io
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -25,10 +26,16 @@ ROOT = LOCALES_DIR.parent
 SOURCES = ("bot", "handlers")
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "plain": None, "N_": None}
 POT_PATH = LOCALES_DIR / f"{DOMAIN}.pot"
-STABLE_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+STABLE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # Sorted by msgid with file names but no line numbers: a message stays where it is in
 # the file when code moves around it, so catalogues merge cleanly.
-PO_LAYOUT = {"width": 100, "sort_output": True, "include_lineno": False}
+class _PoLayout(TypedDict):
+    width: int
+    sort_output: bool
+    include_lineno: bool
+
+
+PO_LAYOUT: _PoLayout = {"width": 100, "sort_output": True, "include_lineno": False}
 
 
 def po_path(language: str) -> Path:
@@ -64,7 +71,7 @@ class Drift:
         return not (self.missing or self.untranslated or self.fuzzy or self.obsolete or self.placeholder_mismatch)
 
 
-def _ids(message) -> str:  # noqa: ANN001
+def _ids(message: Message) -> str:
     return message.id if isinstance(message.id, str) else message.id[0]
 
 

@@ -55,7 +55,7 @@ class RedactSecrets(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken %-format must not hide the record
+        except Exception:
             message = f"{record.msg!r} {record.args!r}"
         record.msg, record.args = self.redact(message), None
         if record.exc_info and not record.exc_text:

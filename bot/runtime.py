@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -35,7 +36,7 @@ async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool =
 
 
 async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbox_interval: float = 0.5,
-                        role: ProcessRole = ProcessRole.ALL) -> Application:
+                        role: ProcessRole = ProcessRole.ALL) -> Application[Any, Any, Any, Any, Any, Any]:
     """Starts this process's role: polling for the ingress, the leader-guarded jobs and
     dispatcher for the worker, both for `all`."""
     application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval,
@@ -49,13 +50,14 @@ async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbo
     if role.takes_updates:
         # What a previous process received and never handled goes first.
         await enqueue_abandoned(application)
+        assert application.updater is not None  # built with the default updater
         await application.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout),
                                                 allowed_updates=Update.ALL_TYPES)
         log.info("bot is polling for updates")
     return application
 
 
-async def stop(application: Application) -> None:
+async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     worker = application.bot_data.get("worker")
     if worker is not None:
         await worker.stop()
@@ -66,6 +68,6 @@ async def stop(application: Application) -> None:
     services: Services = application.bot_data["services"]
     try:
         await services.inbox.release()
-    except Exception:  # noqa: BLE001 - the leases run out by themselves
+    except Exception:
         log.warning("could not let go of this process's inbox claims", exc_info=True)
     await application.shutdown()

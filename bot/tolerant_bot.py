@@ -27,13 +27,13 @@ from bot.services.inbox import InboxService, update_id_of
 log = logging.getLogger(__name__)
 
 
-def readable_updates(bot: Any, raw_updates: list[dict[str, Any]]) -> list[dict[str, Any]]:  # noqa: ANN401
+def readable_updates(bot: Any, raw_updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     readable = []
     for raw in raw_updates:
         try:
             Update.de_json(raw, bot)
             readable.append(raw)
-        except Exception as error:  # noqa: BLE001 - anything unparseable is skipped the same way
+        except Exception as error:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             log.error("skipping update %s that could not be read: %s", update_id, error)
             if isinstance(update_id, int):
@@ -41,8 +41,8 @@ def readable_updates(bot: Any, raw_updates: list[dict[str, Any]]) -> list[dict[s
     return readable
 
 
-class TolerantBot(ExtBot):
-    def __init__(self, *args: Any, inbox: InboxService | None = None, **kwargs: Any) -> None:  # noqa: ANN401
+class TolerantBot(ExtBot[Any]):
+    def __init__(self, *args: Any, inbox: InboxService | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inbox = inbox
         # Ids stored or taken over by this process and not yet handled. (A Bot is
@@ -57,7 +57,7 @@ class TolerantBot(ExtBot):
     def claimed(self) -> set[int]:
         return self._claimed
 
-    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
             return readable_updates(self, await self._into_inbox(result))
@@ -68,7 +68,7 @@ class TolerantBot(ExtBot):
             return raw_updates
         try:
             mine = await self._inbox.receive(raw_updates)
-        except Exception as error:  # noqa: BLE001 - whatever the database says, nothing is confirmed
+        except Exception as error:
             # A TelegramError makes python-telegram-bot retry this getUpdates with the
             # same offset (and back off): Telegram keeps the batch until it is stored.
             raise NetworkError(f"could not store updates in the inbox: {type(error).__name__}") from error

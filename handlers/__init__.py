@@ -7,6 +7,8 @@ deep link declared twice stops the bot here, at start-up.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application
 
 from handlers import (
@@ -46,5 +48,5 @@ def build_registry(extra: list[Router] | None = None) -> Registry:
     return Registry([*routers(), *(extra or [])])
 
 
-def register(application: Application) -> None:
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     install(application, build_registry())

@@ -12,8 +12,7 @@ from handlers.base import MemberTurn, Turn
 from handlers.callback_data import CallbackData
 from handlers.command_menu import help_lines, refresh_command_menu
 from handlers.menu import send_main_menu
-from handlers.registration import FLOW as REGISTER_FLOW
-from handlers.registration import RegistrationLanguage
+from handlers.registration import FLOW as REGISTER_FLOW, RegistrationLanguage
 from handlers.routing import Router
 from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
 from handlers.wording import role_label

@@ -12,10 +12,10 @@ from typing import Literal
 
 from bot.db.models import Role
 from bot.i18n import N_, Markup, Translator
-from bot.services.hour_rules import REASON_MAX, DecisionOutcome
 from bot.services import outbox_payloads as payloads
-from bot.services.outbox_payloads import OutboxKind
 from bot.services.container import Services
+from bot.services.hour_rules import REASON_MAX, DecisionOutcome
+from bot.services.outbox_payloads import OutboxKind
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.menu import send_main_menu

@@ -8,14 +8,12 @@ not cancelled) before the roster is shown.
 
 from __future__ import annotations
 
-
-from bot.db.models import Attendance as Mark
-from bot.db.models import Role
+from bot.db.models import Attendance as Mark, Role
 from bot.i18n import N_, Markup, Translator
-from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
 from bot.services import outbox_payloads as payloads
-from bot.services.outbox_payloads import OutboxKind
+from bot.services.attendance import AttendanceConfirmed, AttendanceRefusal
 from bot.services.container import Services
+from bot.services.outbox_payloads import OutboxKind
 from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
 from handlers.refusals import RefusalTable, Say

@@ -28,7 +28,8 @@ Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
+    services: Services = context.application.bot_data["services"]
+    return services
 
 
 @dataclass

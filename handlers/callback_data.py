@@ -46,7 +46,7 @@ class CallbackData:
 
     prefix: ClassVar[str]
 
-    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:  # noqa: ANN401
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.fullmatch(prefix):
             raise ValueError(f"callback prefix {prefix!r} must be a short lower-case word")

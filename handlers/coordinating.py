@@ -288,7 +288,8 @@ async def group_credit(turn: MemberTurn, args: list[str]) -> None:
 async def group_activity(turn: MemberTurn, data: GroupActivity) -> None:
     names = await turn.services.reference.names()
     organisations = sorted(turn.member.organisations_with(Role.COORDINATOR))
-    await turn.set_dialogue(GROUP_FLOW, "organisation", **{**turn.state.data, "activity_type_id": data.activity_type_id})
+    await turn.set_dialogue(GROUP_FLOW, "organisation",
+                            **{**turn.state.data, "activity_type_id": data.activity_type_id})
     await turn.show(turn.t.gettext("For which organisation?"), keyboard(
         *[[button(names.organisations[org].name(turn.language), GroupOrganisation(org))]
           for org in organisations if org in names.organisations]))
@@ -410,8 +411,9 @@ async def group_confirmed(turn: MemberTurn, button_data: ConfirmGroupCredit) -> 
         attendee_member_ids=data["attendees"], group_member_id=data["group"], idempotency_key=f"gc:{data['key']}")
     if isinstance(result, GroupCredited):
         await turn.end_dialogue()
-        await turn.show(_.ngettext("Credited {n} account, {duration} in all.", "Credited {n} accounts, {duration} in all.",
-                                   len(result.entries), duration=_.duration(result.total_minutes)))
+        await turn.show(_.ngettext("Credited {n} account, {duration} in all.",
+                                   "Credited {n} accounts, {duration} in all.", len(result.entries),
+                                   duration=_.duration(result.total_minutes)))
         return
     text = GROUP_CREDIT_REFUSALS.say(_, result.reason, numbers=", ".join(map(str, result.member_ids)))
     if result.reason in ATTENDEE_REFUSALS:  # the list is asked for again

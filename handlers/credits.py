@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from bot.db.models import AccountKind, TransactionKind
 from bot.i18n import N_, Markup, Translator
 from bot.parsing.durations import MAX_CREDITS_MINUTES, DurationError, parse_duration
+from bot.services import outbox_payloads as payloads
+from bot.services.container import Services
+from bot.services.outbox_payloads import OutboxKind
 from bot.services.spending import format_code
 from bot.services.transfers import StatementRow, TransferOutcome
-from bot.services import outbox_payloads as payloads
-from bot.services.outbox_payloads import OutboxKind
-from bot.services.container import Services
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.notifications import Rendered, renders
@@ -80,7 +80,8 @@ async def balance(turn: MemberTurn, args: list[str]) -> None:
         return
     names = await turn.services.reference.names()
     # In hours and minutes, the unit of every line below it.
-    lines: list[str] = [_.gettext("<b>Your balance: {duration} of time credits</b>", duration=_.duration(summary.balance_minutes))]
+    lines: list[str] = [_.gettext("<b>Your balance: {duration} of time credits</b>",
+                                  duration=_.duration(summary.balance_minutes))]
     if summary.pending_minutes:
         lines.append(_.gettext("Waiting for approval: {duration}", duration=_.duration(summary.pending_minutes)))
     if summary.recent:

@@ -60,7 +60,8 @@ async def record_dbs(turn: MemberTurn, args: list[str]) -> None:
         return
     result = await turn.services.dbs.record_dbs_check(turn.member.id, member_id, checked_on)
     if isinstance(result, DbsRecorded):
-        await turn.reply(_.gettext("Recorded: DBS check of {date}, valid until {until}.", date=_.date(checked_on, "d MMMM y"),
+        await turn.reply(_.gettext("Recorded: DBS check of {date}, valid until {until}.",
+                                   date=_.date(checked_on, "d MMMM y"),
                                    until=_.date(result.expires_on - timedelta(days=1), "d MMMM y")))
         return
     await turn.reply(DBS_REFUSALS.say(_, result))

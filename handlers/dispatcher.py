@@ -16,6 +16,7 @@ and never shows a traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import ChatMember, Update
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 
 
-def install(application: Application, registry: Registry) -> None:
+def install(application: Application[Any, Any, Any, Any, Any, Any], registry: Registry) -> None:
     application.bot_data["registry"] = registry
     for route in registry.commands.values():
         application.add_handler(CommandHandler(route.name, _command_runner(route), filters=PRIVATE))
@@ -77,7 +78,7 @@ async def run_command(turn: Turn, route: CommandRoute, args: list[str]) -> None:
         await turn.answer()
 
 
-def _command_runner(route: CommandRoute):  # noqa: ANN202 - a PTB callback
+def _command_runner(route: CommandRoute) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         turn = await build_turn(update, context)
         if turn is not None:
@@ -86,7 +87,8 @@ def _command_runner(route: CommandRoute):  # noqa: ANN202 - a PTB callback
 
 
 def _registry(context: ContextTypes.DEFAULT_TYPE) -> Registry:
-    return context.application.bot_data["registry"]
+    registry: Registry = context.application.bot_data["registry"]
+    return registry
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -204,7 +206,7 @@ async def on_blocked_or_unblocked(update: Update, context: ContextTypes.DEFAULT_
             await members.mark_reachable(member.id)
 
 
-async def on_error(update: Any, context: ContextTypes.DEFAULT_TYPE) -> None:  # noqa: ANN401 - PTB passes object
+async def on_error(update: Any, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One log line for operators; a kind word for the member; never a traceback."""
     error = context.error
     if isinstance(error, Forbidden):
@@ -236,5 +238,5 @@ async def on_error(update: Any, context: ContextTypes.DEFAULT_TYPE) -> None:  # 
             await turn.answer(turn.t.gettext("Sorry, something went wrong. Please try again."), alert=True)
         await turn.reply(turn.t.gettext("Sorry, something went wrong on our side. "
                                         "Please try again, or send /cancel to start over."))
-    except Exception:  # noqa: BLE001 - the database itself may be what failed
+    except Exception:
         log.exception("could not tell the member about the error")

@@ -126,7 +126,7 @@ async def _take_date(turn: MemberTurn, worked_on: date) -> None:
 
 def _for_someone_else(turn: MemberTurn) -> bool:
     """A coordinator logging for a member without Telegram (hours they may not approve themselves)."""
-    return turn.state.data["member_id"] != turn.member.id
+    return bool(turn.state.data["member_id"] != turn.member.id)
 
 
 @router.step(FLOW, "minutes")

@@ -53,7 +53,7 @@ def renders(kind: OutboxKind | str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-def telegram_sender(services: Services, bot: Any) -> Sender:  # noqa: ANN401 - telegram.ext.ExtBot
+def telegram_sender(services: Services, bot: Any) -> Sender:
     """The dispatcher's way to Telegram: render a claimed row in its member's language,
     send it on the bulk lane, and say what came of it (never raises)."""
     paid = {"allow_paid_broadcast": True} if services.config.delivery.allow_paid_broadcast else {}
@@ -66,7 +66,7 @@ def telegram_sender(services: Services, bot: Any) -> Sender:  # noqa: ANN401 - t
         t = translator(message.language, services.config.tz, services.config.scheme.default_language)
         try:
             rendered = await renderer(services, t, message.payload, message.member_id)
-        except Exception as error:  # noqa: BLE001 - one broken notification must not hold up the rest
+        except Exception as error:
             log.exception("could not render notification %s (%s)", message.id, message.kind)
             return Outcome(Result.TRANSIENT, reason=f"{type(error).__name__}: {error}")
         if rendered is None:  # nothing to say any more (e.g. the shift was deleted)

@@ -9,6 +9,7 @@ shown and again when the change is saved. Every change is confirmed in a message
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton
 
@@ -328,7 +329,7 @@ async def skipped(turn: MemberTurn, data: SkipField) -> None:
     await _answered(turn, field, "weekly_limit" if field == "limit" else field, None if field == "limit" else "")
 
 
-def draft_from(data: dict[str, object]) -> OfferDraft:
+def draft_from(data: dict[str, Any]) -> OfferDraft:
     return OfferDraft(organisation_id=int(data["organisation_id"]), kind=SpendKind(data["kind"]),
                       name_en=str(data["name_en"]), name_cy=str(data["name_cy"]), venue=str(data["venue"]),
                       cost_minutes=int(data["cost_minutes"]), description_en=str(data.get("description_en") or ""),
@@ -347,9 +348,11 @@ async def ask_confirm(turn: MemberTurn) -> None:
              _.gettext("Run by: {organisation} ({kind})",
                        organisation=organisation.name(turn.language) if organisation else "",
                        kind=kind_name(_, draft.kind)),
-             _.gettext("Where: {venue}", venue=draft.venue), _.gettext("Cost: {cost}", cost=_.credits(draft.cost_minutes))]
+             _.gettext("Where: {venue}", venue=draft.venue),
+             _.gettext("Cost: {cost}", cost=_.credits(draft.cost_minutes))]
     lines.append(weekly_limit_line(_, draft.weekly_limit) if draft.weekly_limit else _.gettext("No weekly limit."))
-    for label, text in ((_.gettext("In English:"), draft.description_en), (_.gettext("In Welsh:"), draft.description_cy)):
+    for label, text in ((_.gettext("In English:"), draft.description_en),
+                        (_.gettext("In Welsh:"), draft.description_cy)):
         if text:
             lines.append(Markup("{} {}").format(label, text))
     await _ask(turn, "\n".join(lines), [button(_.plain("✅ Add it"), SaveOffer())])
@@ -400,7 +403,7 @@ async def edit_offer_field(turn: MemberTurn, data: EditOfferField) -> None:
     await ask_field(turn, data.field, editing=True)
 
 
-async def _save_edit(turn: MemberTurn, name: str, value: object) -> None:
+async def _save_edit(turn: MemberTurn, name: str, value: Any) -> None:
     _ = turn.t
     offer_id = int(turn.state.data["offer_id"])
     result = await turn.services.offers.edit(turn.member.id, offer_id, OfferChanges(**{name: value}))

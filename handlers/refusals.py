@@ -33,7 +33,7 @@ class Say:
 # function of the translator and the same keyword arguments.
 Wording = Say | Callable[..., str]
 
-TABLES: list["RefusalTable[enum.Enum]"] = []  # every table made, for the completeness test
+TABLES: list[RefusalTable[enum.Enum]] = []  # every table made, for the completeness test
 
 
 class IncompleteWording(ValueError):

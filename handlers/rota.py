@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.db.models import Role
 from bot.i18n import N_, Markup, Translator
-from bot.services.rota import Phase, RotaItem, RotaRefusal, RosterPerson, ShiftRoster, Standing
+from bot.services.rota import Phase, RosterPerson, RotaItem, RotaRefusal, ShiftRoster, Standing
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.refusals import RefusalTable, Say

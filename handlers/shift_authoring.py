@@ -15,8 +15,8 @@ from bot.db.models import Role
 from bot.i18n import N_
 from bot.parsing.dates import DateError
 from bot.parsing.times import parse_time
-from bot.services.shift_rules import REPEAT_WEEKS_MAX, REPEAT_WEEKS_MIN
 from bot.services.shift_authoring import ShiftDraft, ShiftsCreated
+from bot.services.shift_rules import REPEAT_WEEKS_MAX, REPEAT_WEEKS_MIN
 from handlers.base import MemberTurn
 from handlers.callback_data import Between, CallbackData
 from handlers.routing import Pin, Router
@@ -191,8 +191,9 @@ async def ask_confirm(turn: MemberTurn) -> None:
 ASK = {
     "activity": ask_activity, "organisation": ask_organisation, "neighbourhood": ask_neighbourhood,
     "venue": ask_venue, "address": ask_address, "date": ask_date, "times": ask_times,
-    "end": ask_end, "capacity": ask_capacity, "minimum": ask_minimum, "dbs": ask_dbs, "description_en": ask_description_en,
-    "description_cy": ask_description_cy, "repeat": ask_repeat, "confirm": ask_confirm,
+    "end": ask_end, "capacity": ask_capacity, "minimum": ask_minimum, "dbs": ask_dbs,
+    "description_en": ask_description_en, "description_cy": ask_description_cy, "repeat": ask_repeat,
+    "confirm": ask_confirm,
 }
 
 

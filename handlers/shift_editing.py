@@ -115,8 +115,8 @@ async def _apply(turn: MemberTurn, changes: ShiftChanges) -> None:
         await turn.reply(EDIT_REFUSALS.say(turn.t, result))
         return
     await turn.end_dialogue()
-    notice = turn.t.ngettext("Saved. {n} booked volunteer has been told.", "Saved. {n} booked volunteers have been told.",
-                             len(result.notified_member_ids))
+    notice = turn.t.ngettext("Saved. {n} booked volunteer has been told.",
+                             "Saved. {n} booked volunteers have been told.", len(result.notified_member_ids))
     await show_card(turn, shift_id, notice=notice)
 
 

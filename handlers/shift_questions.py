@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton
 
+from bot.i18n import Translator
 from bot.parsing.dates import DateError
 from bot.parsing.moments import DayAndTimes, local_to_utc, parse_day_and_times
 from bot.parsing.times import parse_time_range
@@ -26,7 +27,6 @@ from bot.services.shift_rules import (
     VENUE_MAX_CHARS,
     telegram_length,
 )
-from bot.i18n import Translator
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
 from handlers.widgets import button, keyboard, whole_number

@@ -8,18 +8,16 @@ shift service, which decides it against the database.
 
 from __future__ import annotations
 
-
 from telegram import InlineKeyboardButton
 
 from bot.db.models import ShiftStatus, SignupStatus
 from bot.i18n import N_, Markup, Translator
-from bot.services.shift_rules import week_range
+from bot.services import outbox_payloads as payloads
+from bot.services.container import Services
+from bot.services.outbox_payloads import OutboxKind
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_queries import ShiftCard, ShiftListItem
-from bot.services.shift_rules import SignupOutcome
-from bot.services import outbox_payloads as payloads
-from bot.services.outbox_payloads import OutboxKind
-from bot.services.container import Services
+from bot.services.shift_rules import SignupOutcome, week_range
 from handlers.base import MemberTurn
 from handlers.notifications import Rendered, renders
 from handlers.refusals import RefusalTable, Say
@@ -72,11 +70,12 @@ def list_label(t: Translator, item: ShiftListItem) -> str:
 
 def card_text(t: Translator, card: ShiftCard, bot_username: str | None, *, with_status: bool = True) -> Markup:
     """The card; without its own status line when a notice above it has just said it."""
-    lines = [
+    lines: list[str] = [
         t.gettext("<b>{activity}</b> with {organisation}", activity=card.activity.name(t.language),
                   organisation=card.organisation.name(t.language)),
         "🗓 " + time_span(t, card.starts_at, card.ends_at),
-        "📍 " + t.gettext("{venue}, {neighbourhood}", venue=card.venue, neighbourhood=card.neighbourhood.name(t.language)),
+        "📍 " + t.gettext("{venue}, {neighbourhood}", venue=card.venue,
+                          neighbourhood=card.neighbourhood.name(t.language)),
     ]
     if card.address:
         lines.append(t.gettext("Address: {address}", address=card.address))

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.db.models import Role, SpendKind, VoucherStatus
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
+from bot.services import outbox_payloads as payloads
+from bot.services.container import Services
+from bot.services.outbox_payloads import OutboxKind
 from bot.services.spending import (
     CancelOutcome,
     IssuedVoucher,
@@ -15,9 +18,6 @@ from bot.services.spending import (
     RedeemRefusal,
     format_code,
 )
-from bot.services import outbox_payloads as payloads
-from bot.services.outbox_payloads import OutboxKind
-from bot.services.container import Services
 from bot.services.voucher_desk import RedemptionOutcome
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
@@ -90,7 +90,7 @@ async def filtered(turn: MemberTurn, data: Directory) -> None:
     await _directory(turn, data.kind, data.page)
 
 
-def weekly_limit_line(t: Translator, limit: int) -> str:
+def weekly_limit_line(t: Translator, limit: int) -> Markup:
     return t.ngettext("At most {n} voucher a week for each member.",
                       "At most {n} vouchers a week for each member.", limit)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Annotated, Literal, TypeVar, cast
+from typing import Annotated, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, Language
 from bot.parsing.dates import DateError, parse_date
 from bot.services.hour_rules import LogRefusal, past_day_refusal
 from handlers.base import Turn
@@ -17,7 +17,6 @@ from handlers.callback_data import Between, CallbackData
 from handlers.wording import date_problem
 
 T = TypeVar("T")
-Language = Literal["cy", "en"]
 PAGE_SIZE = 8
 
 
@@ -61,7 +60,7 @@ def paged(items: Sequence[T], page: int, page_button: Callable[[int], CallbackDa
 
 def language_keyboard(suggested: str, choose: Callable[[Language], CallbackData]) -> InlineKeyboardMarkup:
     labels = {"cy": "Cymraeg", "en": "English"}  # each language's own name, never translated
-    return keyboard([button(("✅ " if code == suggested else "") + labels[code], choose(cast(Language, code)))
+    return keyboard([button(("✅ " if code == suggested else "") + labels[code], choose(code))
                      for code in LANGUAGES])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.db.models import Role
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Markup, Translator
 from bot.parsing.dates import DateError
 from bot.parsing.durations import DurationError
 from bot.services.container import Services
@@ -69,7 +69,7 @@ def name_too_long(t: Translator, **_params: object) -> str:
                       "That name is a little long: please use {n} characters or fewer.", DISPLAY_NAME_MAX)
 
 
-def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
+def time_span(t: Translator, starts_at: datetime, ends_at: datetime) -> Markup:
     return t.gettext("{day}, {start}–{end}", day=t.date(t.local_date(starts_at), "EEE d MMM"),
                      start=t.time(starts_at), end=t.time(ends_at))
 

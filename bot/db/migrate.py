@@ -7,13 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from filelock import FileLock
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy.engine import Connection
+from filelock import FileLock
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, make_url
 
 from bot.db.session import Database
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -80,7 +80,7 @@ class Database:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> "Database":
+    def from_url(cls, url: str, *, echo: bool = False) -> Database:
         return cls(create_engine(url, echo=echo))
 
     @property
@@ -90,9 +90,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One database transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session:
-            async with session.begin():
-                yield session
+        async with self.sessions() as session, session.begin():
+            yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -106,3 +105,21 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """Run an INSERT, UPDATE or DELETE in the session; how many rows it changed (what a
+    guarded update's WHERE clause let through)."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount
+
+
+_Model = TypeVar("_Model")
+
+
+async def referenced(session: AsyncSession, model: type[_Model], row_id: Any) -> _Model:
+    """The row a foreign key points at: it exists, so a missing one is a broken database."""
+    row = await session.get(model, row_id)
+    if row is None:
+        raise LookupError(f"{getattr(model, '__name__', model)} {row_id!r} is referenced but missing")
+    return row

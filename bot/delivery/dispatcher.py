@@ -170,7 +170,7 @@ class Dispatcher:
             return
         try:
             claimed = await self.outbox.claim_due(room, lease=self.settings.lease)
-        except Exception:  # noqa: BLE001 - a busy or lost database must not end the loop
+        except Exception:
             log.exception("could not claim notifications; trying again shortly")
             return
         known = {row.id for row in self._hand} | set(self._in_flight)
@@ -181,7 +181,7 @@ class Dispatcher:
         try:
             try:
                 outcome = await self.send(row)
-            except Exception as error:  # noqa: BLE001 - the sender should not raise; if it does, retry later
+            except Exception as error:
                 log.exception("sending notification %s failed unexpectedly", row.id)
                 outcome = Outcome(Result.TRANSIENT, reason=f"{type(error).__name__}: {error}")
             finally:
@@ -225,7 +225,7 @@ class Dispatcher:
             return
         try:
             await self.outbox.record(reports)
-        except Exception:  # noqa: BLE001 - keep them and try again at the next flush
+        except Exception:
             log.exception("could not record %d delivery outcomes; retrying", len(reports))
             self._reports[:0] = reports
 
@@ -251,7 +251,7 @@ class Dispatcher:
     async def _quietly(work: Awaitable[object]) -> None:
         try:
             await work
-        except Exception:  # noqa: BLE001 - bookkeeping that fails is retried or lapses harmlessly
+        except Exception:
             log.exception("delivery bookkeeping failed")
 
 

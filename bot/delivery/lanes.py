@@ -58,7 +58,7 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,  # noqa: ANN401 - python-telegram-bot's signature
+        args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],

@@ -116,7 +116,7 @@ class Leadership:
         while True:
             try:
                 held = await self.lease.claim()
-            except Exception:  # noqa: BLE001 - the database may be away; our trust lapses by itself
+            except Exception:
                 log.warning("could not reach the leader lease", exc_info=True)
                 held = False
             if held and (not self._ready or self.lease.term != self._term):
@@ -125,7 +125,7 @@ class Leadership:
                 if self.on_gain is not None:
                     try:
                         await self.on_gain()
-                    except Exception:  # noqa: BLE001 - try again at the next renewal
+                    except Exception:
                         log.exception("taking over as leader failed")
                         await asyncio.sleep(every)
                         continue

@@ -11,7 +11,7 @@ rows), so a new leader simply runs each job once when it takes over and carries 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Any], Awaitable[None]]  # a job queue callback (takes the context)
+Job = Callable[[Any], Coroutine[Any, Any, None]]  # a job queue callback (takes the context)
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class ScheduledJob:
 
 
 class Worker:
-    def __init__(self, application: Application, services: Services, dispatcher: Dispatcher,
-                 jobs: list[ScheduledJob]) -> None:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], services: Services,
+                 dispatcher: Dispatcher, jobs: list[ScheduledJob]) -> None:
         self.application = application
         self.services = services
         self.jobs = jobs
@@ -46,6 +46,7 @@ class Worker:
         self.leadership = Leadership(lease, on_gain=self._take_over)
         self.dispatcher = dispatcher
         dispatcher.may_send = self.leadership.is_leader
+        assert application.job_queue is not None  # python-telegram-bot's job-queue extra is installed
         for job in jobs:
             application.job_queue.run_repeating(self._as_leader(job.callback), interval=job.every_s,
                                                 first=job.first_s, name=job.name)
@@ -59,7 +60,7 @@ class Worker:
         await self.leadership.stop()
 
     def _as_leader(self, callback: Job) -> Job:
-        async def run(context: Any) -> None:  # noqa: ANN401
+        async def run(context: Any) -> None:
             if self.leadership.is_leader():
                 await callback(context)
         run.__qualname__ = run.__name__ = f"as_leader({callback.__name__})"
@@ -71,6 +72,7 @@ class Worker:
         released = await self.services.outbox.release_others()
         if released:
             log.info("took over %d notifications the previous leader held", released)
+        assert self.application.job_queue is not None
         for job in self.jobs:
             self.application.job_queue.run_once(self._as_leader(job.callback), when=0.05, name=f"{job.name}-now")
         self.dispatcher.wake()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from bot.db.models import Role
 from bot.services.container import Services
+from bot.services.hours import LoggedEntry
 from bot.services.reference import activity_types, neighbourhoods, organisations
-from bot.services.shift_authoring import ShiftDraft
+from bot.services.shift_authoring import ShiftDraft, ShiftsCreated
 from bot.services.spending import OpportunitySeed
 
 
@@ -22,7 +23,7 @@ class DemoClock:
         self._offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     @contextmanager
     def back(self, by: timedelta) -> Iterator[None]:
@@ -105,8 +106,12 @@ async def seed_activity(services: Services, clock: DemoClock) -> None:
     hoods = {item.slug: item.id for item in await neighbourhoods(services.db)}
     await services.members.create_group("Tremorfa Allotment Group", neighbourhood_id=hoods["splott"])
     ids = {item.slug: item.id for item in [*await organisations(services.db), *await activity_types(services.db)]}
-    by_key = {persona.key: await services.members.by_telegram_id(persona.telegram_user_id)
-              for persona in PERSONAS if persona.registered}
+    by_key: dict[str, int] = {}  # persona key: member id
+    for persona in PERSONAS:
+        if persona.registered:
+            member = await services.members.by_telegram_id(persona.telegram_user_id)
+            assert member is not None, persona.key  # registered above
+            by_key[persona.key] = member.id
     tz = services.config.tz
     today = services.clock.now().astimezone(tz).date()
     plans = [  # (coordinator, organisation, activity, neighbourhood, venue, days ahead, start, hours, places, weeks)
@@ -117,20 +122,21 @@ async def seed_activity(services: Services, clock: DemoClock) -> None:
     ]
     for key, organisation, activity, hood, venue, ahead, start, hours, places, weeks in plans:
         local = datetime.combine(today + timedelta(days=ahead), start, tzinfo=tz)
-        await services.shifts.create_shifts(by_key[key].id, ShiftDraft(
+        await services.shifts.create_shifts(by_key[key], ShiftDraft(
             organisation_id=ids[organisation], activity_type_id=ids[activity], neighbourhood_id=hoods[hood],
-            venue=venue, starts_at=local.astimezone(timezone.utc),
-            ends_at=(local + timedelta(hours=hours)).astimezone(timezone.utc), capacity=places, minimum=1,
+            venue=venue, starts_at=local.astimezone(UTC),
+            ends_at=(local + timedelta(hours=hours)).astimezone(UTC), capacity=places, minimum=1,
             description_en="Friendly help needed; we'll show you what to do.",
             description_cy="Angen help cyfeillgar; byddwn ni'n dangos i chi beth i'w wneud."), repeat_weeks=weeks)
     # Ceri has given time already (approved by Rhiannon); Sam's hours wait for Tom.
-    ceri, sam = by_key["ceri"].id, by_key["sam"].id
+    ceri, sam = by_key["ceri"], by_key["sam"]
     for days_ago, minutes in ((6, 180), (3, 150)):
         logged = await services.hours.log_hours(
             ceri, organisation_id=ids["ely-caerau-trust"], activity_type_id=ids["day-centre"],
             worked_on=today - timedelta(days=days_ago), minutes=minutes, note=None, submitted_by_member_id=ceri,
             idempotency_key=f"demo:ceri:{days_ago}")
-        await services.hours.approve(logged.entry_id, coordinator_member_id=by_key["rhiannon"].id)
+        assert isinstance(logged, LoggedEntry), logged
+        await services.hours.approve(logged.entry_id, coordinator_member_id=by_key["rhiannon"])
     await services.hours.log_hours(
         sam, organisation_id=ids["splott-hub"], activity_type_id=ids["community-hub"],
         worked_on=today - timedelta(days=1), minutes=120, note="Helped at the food bank table",
@@ -138,7 +144,8 @@ async def seed_activity(services: Services, clock: DemoClock) -> None:
     await _seed_just_ended_and_about_to_start(services, clock, by_key, ids, hoods)
 
 
-async def _seed_just_ended_and_about_to_start(services: Services, clock: DemoClock, by_key, ids, hoods) -> None:  # noqa: ANN001
+async def _seed_just_ended_and_about_to_start(services: Services, clock: DemoClock, by_key: dict[str, int],
+                                              ids: dict[str, int], hoods: dict[str, int]) -> None:
     """Tom's hub shift ended 20 minutes ago with Ceri and Sam booked (Tom is asked who came);
     Ceri is booked on one starting in two hours (she is reminded)."""
     now = services.clock.now().replace(second=0, microsecond=0)
@@ -146,12 +153,15 @@ async def _seed_just_ended_and_about_to_start(services: Services, clock: DemoClo
     ended = now - timedelta(minutes=20)
     starts = ended - timedelta(hours=2)
     with clock.back(timedelta(hours=3)):  # before it started, when booking it was still allowed
-        created = await services.shifts.create_shifts(by_key["tom"].id, _hub_shift(ids, hoods, starts, ended))
+        created = await services.shifts.create_shifts(by_key["tom"], _hub_shift(ids, hoods, starts, ended))
+        assert isinstance(created, ShiftsCreated), created
         for key in ("ceri", "sam"):
-            await services.shifts.sign_up(by_key[key].id, created.shift_ids[0])
+            await services.shifts.sign_up(by_key[key], created.shift_ids[0])
     soon = now + timedelta(hours=2)
-    created = await services.shifts.create_shifts(by_key["tom"].id, _hub_shift(ids, hoods, soon, soon + timedelta(hours=2)))
-    await services.shifts.sign_up(by_key["ceri"].id, created.shift_ids[0])
+    created = await services.shifts.create_shifts(by_key["tom"],
+                                                  _hub_shift(ids, hoods, soon, soon + timedelta(hours=2)))
+    assert isinstance(created, ShiftsCreated), created
+    await services.shifts.sign_up(by_key["ceri"], created.shift_ids[0])
     await services.shifts.queue_due()  # now, not at the worker's first round: both show at once
 
 

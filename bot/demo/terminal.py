@@ -90,7 +90,7 @@ class DemoChat:
         while True:
             try:
                 event = await user.next_event(timeout=QUIET_AFTER_SECONDS)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 return
             self.say(render(event, persona.name))
 
@@ -147,9 +147,10 @@ class DemoChat:
         flat = [b for row in message.buttons for b in row]
         if not 1 <= button <= len(flat):
             raise LookupError(f"message {message_id} has {len(flat)} buttons")
-        if flat[button - 1].callback_data is None:
+        data = flat[button - 1].callback_data
+        if data is None:
             raise LookupError(f"button {button} of message {message_id} is a link: {flat[button - 1].url}")
-        return await user.press_data(message.message_id, flat[button - 1].callback_data)
+        return await user.press_data(message.message_id, data)
 
     async def show_answer(self, user: EmulatedUser, query_id: str) -> None:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class ManualClock:
-    def __init__(self, start: float = 1000.0):
+    def __init__(self, start: float = 1000.0) -> None:
         self.now = start
 
     def __call__(self) -> float:

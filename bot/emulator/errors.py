@@ -22,7 +22,7 @@ GETUPDATES_CONFLICT = (
 class ApiError(Exception):
     """A refusal the emulator sends back as ``{"ok": false, ...}``."""
 
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description

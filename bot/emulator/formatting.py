@@ -56,7 +56,7 @@ def _valid_entity(entity: Any, text_len: int) -> bool:
     if not isinstance(offset, int) or not isinstance(length, int):
         raise bad_request("can't parse entities JSON object")
     # Telegram silently drops entities that fall outside the text.
-    return length > 0 and 0 <= offset and offset + length <= text_len
+    return length > 0 and offset >= 0 and offset + length <= text_len
 
 
 def _trim(ft: FormattedText) -> FormattedText:

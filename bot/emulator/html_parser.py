@@ -259,10 +259,11 @@ class _Parser:
             # <pre><code class="language-x"> collapses into one pre entity with a language.
             last = self.entities[-1] if self.entities else None
             same_span = last is not None and (last["offset"], last["length"]) == (offset, length)
-            if tag.name == "pre" and same_span and last["type"] == "code" and last.get("language"):
+            if tag.name == "pre" and last is not None and same_span and last["type"] == "code" \
+                    and last.get("language"):
                 last.update(type="pre")
                 return
-            if tag.name == "code" and same_span and last["type"] == "pre" and tag.argument:
+            if tag.name == "code" and last is not None and same_span and last["type"] == "pre" and tag.argument:
                 last["language"] = tag.argument
                 return
             entity["type"] = tag.name

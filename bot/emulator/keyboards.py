@@ -93,9 +93,9 @@ def _inline_button(raw: Any) -> tuple[Button, dict[str, Any]]:
             f"must be used, found {', '.join(actions)}"
         )
     data = raw.get("callback_data")
-    if data is not None:
-        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
-            raise bad_request("BUTTON_DATA_INVALID")
+    if data is not None and (not isinstance(data, str)
+                             or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES):
+        raise bad_request("BUTTON_DATA_INVALID")
     url = raw.get("url")
     if url is not None:
         _check_url(url)

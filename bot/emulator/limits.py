@@ -33,7 +33,7 @@ class RateLimiter:
     the budget, and counting it would punish a bot that retries correctly.
     """
 
-    def __init__(self, limits: EmulatorLimits, clock: Callable[[], float]):
+    def __init__(self, limits: EmulatorLimits, clock: Callable[[], float]) -> None:
         self._limits = limits
         self._clock = clock
         self._window: deque[float] = deque()

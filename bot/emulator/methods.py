@@ -108,7 +108,7 @@ def _scope_key(emu: TelegramEmulator, scope: Any) -> str:
         return "default"
     kind = scope.get("type") if isinstance(scope, dict) else None
     if kind in _GLOBAL_SCOPES:
-        return kind
+        return str(kind)
     if kind in _CHAT_SCOPES:
         chat_id = scope.get("chat_id")
         if emu.known_user(chat_id if isinstance(chat_id, int) else None) is None:

@@ -39,7 +39,7 @@ class Upload:
 
 
 class Params:
-    def __init__(self, values: dict[str, Any], uploads: dict[str, Upload] | None = None):
+    def __init__(self, values: dict[str, Any], uploads: dict[str, Upload] | None = None) -> None:
         self._values = values
         self._uploads = uploads or {}
 

@@ -47,7 +47,7 @@ class TelegramEmulator:
         limits: EmulatorLimits | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
-    ):
+    ) -> None:
         bot_id, sep, secret = token.partition(":")
         if not (sep and bot_id.isdigit() and secret):
             raise ValueError(f"not a bot token (expected '<digits>:<secret>'): {token!r}")

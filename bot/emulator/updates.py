@@ -21,7 +21,7 @@ def update_kind(update: dict[str, Any]) -> str:
 
 
 class UpdateQueue:
-    def __init__(self, first_update_id: int = 1):
+    def __init__(self, first_update_id: int = 1) -> None:
         self._next_id = first_update_id
         self._pending: list[dict[str, Any]] = []
         self._history: dict[int, dict[str, Any]] = {}

@@ -27,7 +27,7 @@ class EmulatedUser:
         last_name: str | None,
         username: str | None,
         language_code: str | None,
-    ):
+    ) -> None:
         self._emu = emulator
         self.user_id = user_id
         self.first_name = first_name

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
@@ -62,7 +63,7 @@ class ActivityTypeService:
         async with self.db.transaction() as session:
             return await self._may(session, member_id)
 
-    async def _may(self, session, member_id: int) -> bool:  # noqa: ANN001
+    async def _may(self, session: AsyncSession, member_id: int) -> bool:
         if await roles.is_admin(session, member_id, self.config.admins.telegram_user_ids):
             return True
         return bool(await roles.organisations_with_role(session, member_id, Role.STAFF))

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -104,7 +103,7 @@ def build_calendar(shifts: Iterable[CalendarShift], *, tz: ZoneInfo, language: s
         calendar.add_missing_timezones(
             first_date=date(min(s.starts_at.astimezone(tz).year for s in shifts), 1, 1),
             last_date=date(max(s.ends_at.astimezone(tz).year for s in shifts) + 2, 1, 1))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 class CalendarService:
@@ -157,13 +156,13 @@ class CalendarService:
                               name=self.config.scheme.name)
 
 
-def _shift_query() -> Select[Any]:
+def _shift_query() -> Select[Shift, ActivityType, Organisation]:
     return (select(Shift, ActivityType, Organisation)
             .join(ActivityType, ActivityType.id == Shift.activity_type_id)
             .join(Organisation, Organisation.id == Shift.organisation_id))
 
 
-def _calendar_shift(row: Row[Any], *, cancelled: bool, url: str | None) -> CalendarShift:
+def _calendar_shift(row: Row[Shift, ActivityType, Organisation], *, cancelled: bool, url: str | None) -> CalendarShift:
     shift: Shift = row.Shift
     return CalendarShift(
         shift_id=shift.id, starts_at=shift.starts_at, ends_at=shift.ends_at,

@@ -27,8 +27,8 @@ from bot.services.offers import OfferService
 from bot.services.outbox import OutboxService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
-from bot.services.rota import RotaService
 from bot.services.reference_cache import ReferenceCache
+from bot.services.rota import RotaService
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
 from bot.services.transfers import TransferService
@@ -62,7 +62,7 @@ class Services:
     reference: ReferenceCache
 
     @classmethod
-    def build(cls, db: Database, config: Config, clock: Clock) -> "Services":
+    def build(cls, db: Database, config: Config, clock: Clock) -> Services:
         ledger = Ledger(config.ledger)
         shifts = ShiftService(db, config, clock)
         reference = ReferenceCache(db)

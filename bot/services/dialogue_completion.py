@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Dialogue
+from bot.db.session import rows_changed
 from bot.services.dialogues import DONE_PREFIX, DialogueMoved, done_step
 
 
@@ -60,11 +61,11 @@ async def complete(session: AsyncSession, completion: DialogueCompletion, outcom
     row = await session.get(Dialogue, completion.chat_id)
     if row is None or row.version != completion.version or row.flow != completion.flow:
         raise DialogueMoved(completion.chat_id)
-    result = await session.execute(
+    changed = await rows_changed(session,
         update(Dialogue).where(Dialogue.chat_id == completion.chat_id, Dialogue.version == completion.version)
         .values(step=done_step(row.step), data={**(row.data or {}), "outcome": outcome},
                 version=completion.version + 1, updated_at=now))
-    if not result.rowcount:
+    if not changed:
         raise DialogueMoved(completion.chat_id)
 
 

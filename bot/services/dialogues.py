@@ -22,7 +22,7 @@ from sqlalchemy import delete, update
 
 from bot.clock import Clock
 from bot.db.models import Dialogue
-from bot.db.session import Database
+from bot.db.session import Database, rows_changed
 
 # A dialogue left this long is forgotten: nobody expects "what is your name?" to still
 # be waiting a month later.
@@ -85,11 +85,11 @@ class DialogueService:
         now = self.clock.now()
         async with self.db.transaction() as session:
             if expected_version is not None:
-                result = await session.execute(
+                changed = await rows_changed(session,
                     update(Dialogue).where(Dialogue.chat_id == chat_id, Dialogue.version == expected_version)
                     .values(flow=state.flow, step=state.step, data=dict(state.data), updated_at=now,
                             version=expected_version + 1))
-                if not result.rowcount:
+                if not changed:
                     raise DialogueMoved(chat_id)
                 return DialogueState(state.flow, state.step, dict(state.data), expected_version + 1)
             row = await session.get(Dialogue, chat_id)
@@ -116,6 +116,6 @@ class DialogueService:
 
     async def purge_stale(self) -> int:
         async with self.db.transaction() as session:
-            result = await session.execute(
+            changed = await rows_changed(session,
                 delete(Dialogue).where(Dialogue.updated_at < self.clock.now() - DIALOGUE_LIFETIME))
-            return int(result.rowcount or 0)
+            return changed

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.db.models import TimeEntryStatus
+
 # Twelve hours: more in one day is almost certainly a typo (the parser refuses it too).
 from bot.parsing.durations import MAX_MINUTES_PER_DAY
 

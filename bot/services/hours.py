@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import ActivityType, Member, Organisation, Role, TimeEntry, TimeEntryStatus
-from bot.db.session import Database
+from bot.db.session import Database, rows_changed
 from bot.services import roles
+from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.hour_rules import (
     REASON_MAX,
     DecisionOutcome,
@@ -41,7 +42,6 @@ from bot.services.hour_rules import (
     decision_refusal,
     log_refusal,
 )
-from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
@@ -230,6 +230,7 @@ class HoursService:
             refusal, entry = await self._decidable(session, entry_id, coordinator_member_id)
             if refusal is not None:
                 return _refused(refusal, entry_id, entry)
+            assert entry is not None  # decision_refusal refuses an entry that is not there
             now = self.clock.now()
             if not await _decide(session, entry_id, TimeEntryStatus.APPROVED, coordinator_member_id, now):
                 return _refused(DecisionOutcome.ALREADY_DECIDED, entry_id, entry)
@@ -246,6 +247,7 @@ class HoursService:
                 refusal = DecisionOutcome.REASON_TOO_LONG
             if refusal is not None:
                 return _refused(refusal, entry_id, entry)
+            assert entry is not None  # decision_refusal refuses an entry that is not there
             now = self.clock.now()
             if not await _decide(session, entry_id, TimeEntryStatus.REJECTED, coordinator_member_id, now,
                                  reason=reason):
@@ -312,11 +314,10 @@ async def _decide(session: AsyncSession, entry_id: int, status: TimeEntryStatus,
                   now: datetime, *, reason: str | None = None) -> bool:
     """The guarded transition out of pending; False when someone else decided first."""
     table = TimeEntry.__table__
-    result = await session.execute(
-        update(table).where(table.c.id == entry_id, table.c.status == TimeEntryStatus.PENDING)
-        .values(status=status, decided_at=now, decided_by_member_id=coordinator_member_id,
-                rejection_reason=reason))
-    return result.rowcount == 1
+    return await rows_changed(session, update(table).where(table.c.id == entry_id,
+                                                           table.c.status == TimeEntryStatus.PENDING)
+                              .values(status=status, decided_at=now, decided_by_member_id=coordinator_member_id,
+                                      rejection_reason=reason)) == 1
 
 
 def _logged(entry: TimeEntry, *, created: bool) -> LoggedEntry:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
 from bot.db.models import InboxStatus, InboxUpdate
-from bot.db.session import Database
+from bot.db.session import Database, rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,8 @@ class InboxEntry:
 
 
 def update_id_of(raw: object) -> int | None:
-    if isinstance(raw, dict) and isinstance(raw.get("update_id"), int) and not isinstance(raw["update_id"], bool):
-        return raw["update_id"]
-    return None
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    return update_id if isinstance(update_id, int) and not isinstance(update_id, bool) else None
 
 
 def chat_id_of(raw: dict[str, Any]) -> int | None:
@@ -79,10 +78,10 @@ class InboxService:
         self.lease = lease
         self.wall_clock = wall_clock or SystemClock()
 
-    def _insert(self) -> Any:  # noqa: ANN401 - the dialect's INSERT construct
+    def _insert(self) -> Any:
         return (postgresql_insert if self.db.dialect == "postgresql" else sqlite_insert)(InboxUpdate)
 
-    def _claimable(self, now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
+    def _claimable(self, now: datetime) -> Any:
         return and_(InboxUpdate.status == InboxStatus.RECEIVED,
                     or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now))
 
@@ -173,21 +172,21 @@ class InboxService:
     async def renew(self) -> int:
         """Keeps this process's claims alive; returns how many it holds."""
         async with self.db.transaction() as session:
-            result = await session.execute(
+            changed = await rows_changed(session,
                 update(InboxUpdate).where(InboxUpdate.claimed_by == self.worker,
                                           InboxUpdate.status == InboxStatus.RECEIVED)
                 .values(claimed_until=self.wall_clock.now() + self.lease))
-            return int(result.rowcount or 0)
+            return changed
 
     async def release(self) -> int:
         """On a clean stop: whatever this process claimed and did not handle is let go at
         once, for the next process to take without waiting for the lease."""
         async with self.db.transaction() as session:
-            result = await session.execute(
+            changed = await rows_changed(session,
                 update(InboxUpdate).where(InboxUpdate.claimed_by == self.worker,
                                           InboxUpdate.status == InboxStatus.RECEIVED)
                 .values(claimed_by=None, claimed_until=None))
-            return int(result.rowcount or 0)
+            return changed
 
     async def counts(self) -> dict[InboxStatus, int]:
         async with self.db.read() as session:

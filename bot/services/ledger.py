@@ -238,7 +238,8 @@ class Ledger:
             memo=memo, created_at=now, created_by_member_id=actor_member_id)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(_transaction.c.id))
-        return (await connection.execute(statement)).scalar_one_or_none()
+        transaction_id: int | None = (await connection.execute(statement)).scalar_one_or_none()
+        return transaction_id
 
     async def _same_posting(self, session: AsyncSession, idempotency_key: str, kind: TransactionKind,
                             legs: list[tuple[int, int]], reverses_transaction_id: int | None) -> int:
@@ -301,7 +302,8 @@ class Ledger:
             .where(_entry.c.transaction_id == transaction_id))).all()
         try:
             posted = await self.post(
-                session, kind=TransactionKind.REVERSAL, legs=[(account_id, -int(amount)) for account_id, amount in legs],
+                session, kind=TransactionKind.REVERSAL,
+                legs=[(account_id, -int(amount)) for account_id, amount in legs],
                 idempotency_key=idempotency_key, now=now, memo=reason.strip(), actor_member_id=actor_member_id,
                 reverses_transaction_id=transaction_id)
         except IntegrityError as error:

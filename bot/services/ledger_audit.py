@@ -116,7 +116,7 @@ async def _check_reversals(session: AsyncSession) -> list[Violation]:
         elif TransactionKind(found_kind) is TransactionKind.REVERSAL or found_reverses is not None:
             violations.append(Violation(ViolationKind.REVERSAL_OF_REVERSAL, transaction_id=reversal_id,
                                         expected=target_id))
-        else:
+        elif target_id is not None:  # the WHERE clause makes it so
             linked.append((reversal_id, target_id))
 
     twice = (select(t.reverses_transaction_id, func.count()).where(t.reverses_transaction_id.is_not(None))

@@ -76,9 +76,9 @@ async def statement(session: AsyncSession, account_id: int, *, limit: int | None
                 Party(other_id, AccountKind(kind), member_id, organisation_id))
 
     movements = []
-    for transaction_id, amount, created_at, kind, memo, actor, reverses, reversed_by in rows:
+    for transaction_id, amount, created_at, transaction_kind, memo, actor, reverses, reversed_by in rows:
         movements.append(Movement(
-            transaction_id=transaction_id, created_at=created_at, kind=TransactionKind(kind),
+            transaction_id=transaction_id, created_at=created_at, kind=TransactionKind(transaction_kind),
             amount_minutes=int(amount), balance_after_minutes=balance,
             counterparties=tuple(parties.get(transaction_id, ())), memo=memo, actor_member_id=actor,
             reverses_transaction_id=reverses, reversed_by_transaction_id=reversed_by))

@@ -98,6 +98,7 @@ class MemberService:
             return await self._view(session, member)
 
     async def _view(self, session: AsyncSession, member: Member) -> MemberView:
+        assert member.registered_at is not None, "a view is only of a registered member"  # callers filter on it
         return MemberView(
             id=member.id, kind=member.kind, telegram_user_id=member.telegram_user_id,
             display_name=member.display_name or "", language=(member.language or self.config.scheme.default_language),

@@ -111,7 +111,7 @@ def weekly_limit_refusal(weekly_limit: int | None) -> OfferRefusal | None:
     return OfferRefusal.WEEKLY_LIMIT_OUT_OF_RANGE
 
 
-def field_refusal(name: str, value: Any) -> OfferRefusal | None:  # noqa: ANN401 - one field of a draft
+def field_refusal(name: str, value: Any) -> OfferRefusal | None:
     """The one rule per field, shared by adding and editing (and by the dialogue, which
     checks each answer as it is typed)."""
     if name in ("name_en", "name_cy"):
@@ -270,6 +270,6 @@ class OfferService:
         return row, OfferRefusal.NOT_FOUND
 
     def _audit(self, session: AsyncSession, member_id: int, action: str, row: SpendOpportunity,
-               **details: Any) -> None:  # noqa: ANN401
+               **details: Any) -> None:
         session.add(AuditEvent(at=self.clock.now(), actor_member_id=member_id, action=action,
                                details={"spend_opportunity_id": row.id, "slug": row.slug, **details}))

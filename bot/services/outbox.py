@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Member, OutboxMessage, OutboxStatus
-from bot.db.session import Database
+from bot.db.session import Database, rows_changed
 from bot.services.outbox_payloads import OutboxKind, Payload, parse_payload
 
 
@@ -62,15 +62,14 @@ async def enqueue(session: AsyncSession, *, member_id: int, payload: Payload, de
         status=OutboxStatus.PENDING, not_before=not_before or now, attempts=0, created_at=now,
         priority=int(priority if priority is not None else priority_of(payload.kind)),
     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(statement)
-    return bool(result.rowcount)
+    return await rows_changed(session, statement) == 1
 
 
 @dataclass(frozen=True)
 class Claimed:
     id: int
     member_id: int
-    telegram_user_id: int | None
+    telegram_user_id: int  # rows of members without one are failed when claimed
     language: str | None
     kind: OutboxKind
     payload: Payload
@@ -194,11 +193,10 @@ class OutboxService:
         """Void every other worker's leases: called by a new leader, whose predecessor
         has stopped sending (it stops when it cannot renew its leadership)."""
         async with self.db.transaction() as session:
-            result = await session.execute(update(OutboxMessage).where(
+            return await rows_changed(session, update(OutboxMessage).where(
                 OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until.is_not(None),
                 or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by != self.worker),
             ).values(claimed_until=None))
-            return int(result.rowcount or 0)
 
     async def record(self, reports: Sequence[Report]) -> None:
         """What came of a batch of sends, in one transaction."""

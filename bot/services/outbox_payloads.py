@@ -12,16 +12,15 @@ ids are ints. A payload says what happened; the renderer looks up anything else 
 from __future__ import annotations
 
 import enum
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
 from bot.db.models import SignupStatus
 
-
 # Stored as ISO 8601 in UTC with "+00:00", exactly as rows were written before these types.
-UtcTime = Annotated[AwareDatetime, PlainSerializer(lambda at: at.astimezone(timezone.utc).isoformat(),
+UtcTime = Annotated[AwareDatetime, PlainSerializer(lambda at: at.astimezone(UTC).isoformat(),
                                                   return_type=str, when_used="json")]
 
 

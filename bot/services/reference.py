@@ -16,6 +16,7 @@ vouchers refer to it. Once staff add or edit an offer in the bot (`/offers`) it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,27 +44,30 @@ async def sync_reference_data(db: Database, config: Config) -> None:
     async with db.transaction() as session:
         neighbourhoods = await _by_slug(session, Neighbourhood)
         for item in config.neighbourhoods:
-            row = neighbourhoods.get(item.slug) or Neighbourhood(slug=item.slug)
-            row.name_en, row.name_cy = item.name_en, item.name_cy
-            session.add(row)
+            hood = neighbourhoods.get(item.slug) or Neighbourhood(slug=item.slug)
+            hood.name_en, hood.name_cy = item.name_en, item.name_cy
+            session.add(hood)
         await session.flush()
         neighbourhoods = await _by_slug(session, Neighbourhood)
 
         organisations = await _by_slug(session, Organisation)
-        for item in config.organisations:
-            row = organisations.get(item.slug) or Organisation(slug=item.slug)
-            row.kind, row.name_en, row.name_cy = item.kind, item.name_en, item.name_cy
-            row.neighbourhood_id = neighbourhoods[item.neighbourhood].id if item.neighbourhood else None
-            session.add(row)
+        for configured_org in config.organisations:
+            organisation = organisations.get(configured_org.slug) or Organisation(slug=configured_org.slug)
+            organisation.kind = configured_org.kind
+            organisation.name_en, organisation.name_cy = configured_org.name_en, configured_org.name_cy
+            organisation.neighbourhood_id = (neighbourhoods[configured_org.neighbourhood].id
+                                             if configured_org.neighbourhood else None)
+            session.add(organisation)
 
         activity_types = await _by_slug(session, ActivityType)
-        for item in config.activity_types:
-            row = activity_types.get(item.slug)
-            if row is None:
-                row = ActivityType(slug=item.slug, requires_dbs=item.requires_dbs,
-                                   replaces_reduced_service=item.replaces_reduced_service)
-            row.name_en, row.name_cy = item.name_en, item.name_cy
-            session.add(row)
+        for configured_activity in config.activity_types:
+            activity = activity_types.get(configured_activity.slug)
+            if activity is None:
+                activity = ActivityType(
+                    slug=configured_activity.slug, requires_dbs=configured_activity.requires_dbs,
+                    replaces_reduced_service=configured_activity.replaces_reduced_service)
+            activity.name_en, activity.name_cy = configured_activity.name_en, configured_activity.name_cy
+            session.add(activity)
         await session.flush()
         await _sync_spend_opportunities(session, config, neighbourhoods)
         await scheme_account(session)
@@ -98,7 +102,11 @@ async def _sync_spend_opportunities(session: AsyncSession, config: Config,
     await session.flush()
 
 
-async def _by_slug(session: AsyncSession, model: type) -> dict:
+# The reference tables: each has a slug and names in both languages.
+_Row = TypeVar("_Row", Neighbourhood, Organisation, ActivityType, SpendOpportunity)
+
+
+async def _by_slug(session: AsyncSession, model: type[_Row]) -> dict[str, _Row]:
     return {row.slug: row for row in (await session.scalars(select(model))).all()}
 
 
@@ -122,7 +130,7 @@ async def volunteering_organisations(db: Database) -> list[Named]:
         return [Named(row.id, row.slug, row.name_en, row.name_cy) for row in rows]
 
 
-async def by_id(db: Database) -> "ReferenceNames":
+async def by_id(db: Database) -> ReferenceNames:
     """All reference names at once, for rendering lists and notifications."""
     return ReferenceNames(
         neighbourhoods={item.id: item for item in await neighbourhoods(db)},
@@ -138,7 +146,7 @@ class ReferenceNames:
     activity_types: dict[int, Named]
 
 
-async def _named(db: Database, model: type) -> list[Named]:
+async def _named(db: Database, model: type[_Row]) -> list[Named]:
     async with db.read() as session:
         rows = (await session.scalars(select(model).order_by(model.id))).all()
         return [Named(row.id, row.slug, row.name_en, row.name_cy) for row in rows]

@@ -35,8 +35,17 @@ from bot.db.session import Database
 from bot.services import roles
 from bot.services.reference import Named
 
-__all__ = ["Phase", "RotaItem", "RotaPage", "RotaRefusal", "RotaService", "RosterPerson", "ShiftRoster",
-           "Standing", "phase_of"]
+__all__ = [
+    "Phase",
+    "RosterPerson",
+    "RotaItem",
+    "RotaPage",
+    "RotaRefusal",
+    "RotaService",
+    "ShiftRoster",
+    "Standing",
+    "phase_of",
+]
 
 
 class Phase(enum.StrEnum):
@@ -233,7 +242,8 @@ async def _items(session: AsyncSession, shifts: list[Shift], now: datetime) -> l
         phase=phase_of(status=shift.status, starts_at=shift.starts_at, ends_at=shift.ends_at,
                        attendance_confirmed_at=shift.attendance_confirmed_at, booked_count=shift.booked_count,
                        now=now),
-        organisation=names[(Organisation, shift.organisation_id)], activity=names[(ActivityType, shift.activity_type_id)],
+        organisation=names[(Organisation, shift.organisation_id)],
+        activity=names[(ActivityType, shift.activity_type_id)],
         neighbourhood=names[(Neighbourhood, shift.neighbourhood_id)], venue=shift.venue, starts_at=shift.starts_at,
         ends_at=shift.ends_at, capacity=shift.capacity, booked_count=shift.booked_count,
         waiting_count=tallies.get((shift.id, Standing.WAITING), 0),
@@ -242,10 +252,13 @@ async def _items(session: AsyncSession, shifts: list[Shift], now: datetime) -> l
 
 
 async def _names(session: AsyncSession, shifts: list[Shift]) -> dict[tuple[type, int], Named]:
-    wanted = {Organisation: {s.organisation_id for s in shifts}, ActivityType: {s.activity_type_id for s in shifts},
-              Neighbourhood: {s.neighbourhood_id for s in shifts}}
+    wanted: dict[type[Organisation | ActivityType | Neighbourhood], set[int]] = {
+        Organisation: {s.organisation_id for s in shifts}, ActivityType: {s.activity_type_id for s in shifts},
+        Neighbourhood: {s.neighbourhood_id for s in shifts}}
     names: dict[tuple[type, int], Named] = {}
     for model, ids in wanted.items():
-        for row in (await session.scalars(select(model).where(model.id.in_(sorted(ids))))).all():
-            names[(model, row.id)] = Named(row.id, row.slug, row.name_en, row.name_cy)
+        rows = await session.execute(select(model.id, model.slug, model.name_en, model.name_cy)
+                                     .where(model.id.in_(sorted(ids))))
+        for row_id, slug, name_en, name_cy in rows.all():
+            names[(model, row_id)] = Named(row_id, slug, name_en, name_cy)
     return names

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -242,8 +242,8 @@ class ShiftAuthoring:
             if changes.clear_location:
                 after = replace(after, latitude=None, longitude=None)
             after = replace(after, venue=after.venue.strip(), address=after.address.strip(),
-                            starts_at=after.starts_at.astimezone(timezone.utc),
-                            ends_at=after.ends_at.astimezone(timezone.utc))
+                            starts_at=after.starts_at.astimezone(UTC),
+                            ends_at=after.ends_at.astimezone(UTC))
             refusal = check_shift_fields(after, now)
             if refusal is not None:
                 return EditRefusal(refusal.value)
@@ -336,4 +336,4 @@ async def _changeable_shift(session: AsyncSession, coordinator_member_id: int, s
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.db.models import Member, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
-from bot.db.session import Database
+from bot.db.session import Database, rows_changed
 from bot.services import outbox, outbox_payloads as payloads, roles
 from bot.services.dbs import counting_organisation, dbs_valid_on
 from bot.services.outbox_payloads import ReleaseReason
@@ -299,12 +299,11 @@ async def lock_shift(session: AsyncSession, shift_id: int) -> Shift | None:
 
 async def take_place(session: AsyncSession, shift_id: int) -> bool:
     """The guarded increment: True if a place was free and is now taken."""
-    result = await session.execute(
-        update(Shift)
-        .where(Shift.id == shift_id, Shift.booked_count < Shift.capacity, Shift.status == ShiftStatus.OPEN)
-        .values(booked_count=Shift.booked_count + 1)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return await rows_changed(session, update(Shift)
+                              .where(Shift.id == shift_id, Shift.booked_count < Shift.capacity,
+                                     Shift.status == ShiftStatus.OPEN)
+                              .values(booked_count=Shift.booked_count + 1)
+                              .execution_options(synchronize_session=False)) == 1
 
 
 async def _own_live_signup(session: AsyncSession, member_id: int, shift_id: int,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, func, select
@@ -20,8 +20,8 @@ from bot.config import Config
 from bot.db.models import ActivityType, Neighbourhood, Organisation, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
 from bot.services import roles
-from bot.services.reference import Named
 from bot.services.dbs import counting_organisation, dbs_valid_on
+from bot.services.reference import Named
 from bot.services.shift_booking import dbs_valid_for, local_date
 from bot.services.shift_rules import LIVE_SIGNUP
 
@@ -234,7 +234,7 @@ class ShiftQueries:
 
 
     def _local_midnight(self, day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=self.config.tz).astimezone(timezone.utc)
+        return datetime.combine(day, time(0), tzinfo=self.config.tz).astimezone(UTC)
 
     async def _waitlists_and_mine(self, session: AsyncSession, shift_ids: list[int],
                                   member_id: int) -> tuple[dict[int, int], dict[int, SignupStatus]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db.models import ShiftStatus, SignupStatus
@@ -242,7 +242,7 @@ def weekly_occurrences(starts_at: datetime, ends_at: datetime, weeks: int,
     occurrences: list[tuple[datetime, datetime]] = []
     for week in range(weeks):
         if week == 0:
-            occurrences.append((starts_at.astimezone(timezone.utc), ends_at.astimezone(timezone.utc)))
+            occurrences.append((starts_at.astimezone(UTC), ends_at.astimezone(UTC)))
             continue
         start = local_to_utc(local_start + timedelta(weeks=week), tz)
         end = local_to_utc(local_end + timedelta(weeks=week), tz)

@@ -8,7 +8,7 @@ were refunded, so they do not count; issued and redeemed ones do.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ def week_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=tz)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 async def vouchers_this_week(session: AsyncSession, *, member_id: int, opportunity_id: int,

@@ -51,7 +51,7 @@ from bot.db.models import (
     Voucher,
     VoucherStatus,
 )
-from bot.db.session import Database
+from bot.db.session import Database, referenced
 from bot.services import roles
 from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import InsufficientCredit, Ledger
@@ -358,7 +358,7 @@ class SpendingService:
             .where(LedgerTransaction.idempotency_key == ledger_key))
         if voucher is None:
             return None
-        row = await session.get(SpendOpportunity, voucher.spend_opportunity_id)
+        row = await referenced(session, SpendOpportunity, voucher.spend_opportunity_id)
         balance = await self.ledger.balance(session, await self.ledger.member_account_id(session, voucher.member_id))
         return IssuedVoucher(voucher_id=voucher.id, code=voucher.code, expires_at=voucher.expires_at,
                              cost_minutes=voucher.cost_minutes, opportunity=await _opportunity(session, row),
@@ -380,9 +380,10 @@ class SpendingService:
                 return Cancellation(CancelOutcome.UNKNOWN_CODE)
             now = self.clock.now()
             if not await close_voucher(session, voucher.id, VoucherStatus.CANCELLED):
-                status = await session.scalar(select(_voucher.c.status).where(_voucher.c.id == voucher.id))
+                status = (await session.execute(select(Voucher.status).where(Voucher.id == voucher.id))).scalar_one()
                 return Cancellation(_CANCEL_REFUSAL[VoucherStatus(status)], voucher_id=voucher.id)
-            transaction_id, balance = await refund_voucher(session, self.ledger, voucher, now, actor_member_id=member_id)
+            transaction_id, balance = await refund_voucher(session, self.ledger, voucher, now,
+                                                           actor_member_id=member_id)
             return Cancellation(CancelOutcome.CANCELLED, voucher_id=voucher.id,
                                 refunded_minutes=voucher.cost_minutes, transaction_id=transaction_id,
                                 balance_after_minutes=balance)
@@ -400,14 +401,15 @@ class SpendingService:
             for voucher in rows:
                 if voucher.spend_opportunity_id not in opportunities:
                     opportunities[voucher.spend_opportunity_id] = await _opportunity(
-                        session, await session.get(SpendOpportunity, voucher.spend_opportunity_id))
+                        session, await referenced(session, SpendOpportunity, voucher.spend_opportunity_id))
                 status = VoucherStatus(voucher.status)
                 if status is VoucherStatus.ISSUED and voucher.expires_at <= now:
                     status = VoucherStatus.EXPIRED
                 views.append(VoucherView(voucher.id, voucher.code, status,
                                          opportunities[voucher.spend_opportunity_id], voucher.cost_minutes,
                                          voucher.issued_at, voucher.expires_at, voucher.redeemed_at))
-        usable = sorted((v for v in views if v.status is VoucherStatus.ISSUED), key=lambda v: (v.expires_at, v.voucher_id))
+        usable = sorted((v for v in views if v.status is VoucherStatus.ISSUED),
+                        key=lambda v: (v.expires_at, v.voucher_id))
         return usable + [v for v in views if v.status is not VoucherStatus.ISSUED]
 
     async def voucher_qr(self, member_id: int, code: str) -> bytes | None:
@@ -434,7 +436,7 @@ async def _unused_code(session: AsyncSession) -> str:
 
 
 async def _opportunity(session: AsyncSession, row: SpendOpportunity) -> Opportunity:
-    organisation = await session.get(Organisation, row.organisation_id)
+    organisation = await referenced(session, Organisation, row.organisation_id)
     neighbourhood = await session.get(Neighbourhood, row.neighbourhood_id) if row.neighbourhood_id else None
     return Opportunity(
         id=row.id, slug=row.slug, kind=SpendKind(row.kind), name_en=row.name_en, name_cy=row.name_cy,

@@ -26,14 +26,23 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import (AccountKind, LedgerTransaction, Member, MemberKind, Organisation, TimeEntry, TransactionKind,
-                           Voucher)
+from bot.db.models import (
+    AccountKind,
+    LedgerTransaction,
+    Member,
+    MemberKind,
+    Organisation,
+    TimeEntry,
+    TransactionKind,
+    Voucher,
+)
 from bot.db.session import Database
 from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import InsufficientCredit, Ledger
@@ -158,9 +167,12 @@ class TransferService:
                 recipient_found=recipient is not None,
                 recipient_registered=recipient is not None and recipient.registered_at is not None,
                 recipient_erased=recipient is not None and recipient.erased_at is not None)
-            base = {"minutes": minutes, "recipient_member_id": to_member_id}
+            base: dict[str, Any] = {"minutes": minutes, "recipient_member_id": to_member_id}
             if refusal is not None:
                 return TransferResult(refusal, **base)
+            # No refusal: both are members (a replay is of a transfer between members, and
+            # member rows are never deleted, only erased).
+            assert sender is not None and recipient is not None
             base |= {"recipient_display_name": recipient.display_name, "recipient_kind": MemberKind(recipient.kind)}
             from_account = await self.ledger.member_account_id(session, from_member_id)
             to_account = await self.ledger.member_account_id(session, to_member_id)
@@ -271,13 +283,15 @@ async def _what_movements_were_for(session: AsyncSession, transaction_ids: list[
         vouchers[spent] = code
         if refunded is not None:
             vouchers[refunded] = code
-    shifts = dict((await session.execute(
+    shifts = {transaction_id: shift_id for transaction_id, shift_id in (await session.execute(
         select(TimeEntry.ledger_transaction_id, TimeEntry.shift_id).where(
-            TimeEntry.ledger_transaction_id.in_(transaction_ids), TimeEntry.shift_id.is_not(None)))).all())
+            TimeEntry.ledger_transaction_id.in_(transaction_ids), TimeEntry.shift_id.is_not(None)))).all()
+        if transaction_id is not None and shift_id is not None}
     return vouchers, shifts
 
 
-async def _member(session: AsyncSession, member_id: int):  # -> Row | None
+async def _member(session: AsyncSession, member_id: int
+                  ) -> Row[int, str | None, MemberKind, int | None, datetime | None, datetime | None] | None:
     return (await session.execute(
         select(Member.id, Member.display_name, Member.kind, Member.telegram_user_id, Member.registered_at,
                Member.erased_at).where(Member.id == member_id))).one_or_none()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import SpendOpportunity, TransactionKind, Voucher, VoucherStatus
-from bot.db.session import Database
+from bot.db.session import Database, referenced, rows_changed
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.member_facts import is_reachable
 from bot.services.outbox import enqueue
@@ -44,14 +44,13 @@ async def close_voucher(session: AsyncSession, voucher_id: int, status: VoucherS
     statement = update(_voucher).where(_voucher.c.id == voucher_id, _voucher.c.status == VoucherStatus.ISSUED)
     if expired_by is not None:
         statement = statement.where(_voucher.c.expires_at <= expired_by)
-    return (await session.execute(statement.values(status=status))).rowcount == 1
+    return await rows_changed(session, statement.values(status=status)) == 1
 
 
 async def refund_voucher(session: AsyncSession, ledger: Ledger, voucher: Voucher, now: datetime, *,
                          actor_member_id: int | None) -> tuple[int, int]:
     """Gives a closed voucher's credits back to its owner; (refund transaction, owner's balance)."""
-    organisation_id = await session.scalar(select(SpendOpportunity.organisation_id).where(
-        SpendOpportunity.id == voucher.spend_opportunity_id))
+    organisation_id = (await referenced(session, SpendOpportunity, voucher.spend_opportunity_id)).organisation_id
     organisation_account = await ledger.organisation_account_id(session, organisation_id)
     member_account = await ledger.member_account_id(session, voucher.member_id)
     posted = await ledger.post(

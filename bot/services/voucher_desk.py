@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Member, Role, SpendOpportunity, Voucher, VoucherStatus
-from bot.db.session import Database
+from bot.db.session import Database, referenced, rows_changed
 from bot.services import roles
 from bot.services.member_facts import is_reachable
 from bot.services.outbox import enqueue
@@ -93,7 +94,7 @@ class VoucherDesk:
             voucher = await session.scalar(select(Voucher).where(Voucher.code == normalised))
             if voucher is None:
                 return Redemption(RedemptionOutcome.UNKNOWN_CODE, code=normalised)
-            row = await session.get(SpendOpportunity, voucher.spend_opportunity_id)
+            row = await referenced(session, SpendOpportunity, voucher.spend_opportunity_id)
             now = self.clock.now()
             is_partner = await roles.has_role(session, partner_member_id, Role.PARTNER, row.organisation_id)
             if is_partner and is_repeat_of_acceptance(voucher, partner_member_id, now):
@@ -101,11 +102,11 @@ class VoucherDesk:
             refusal = redemption_refusal(is_partner=is_partner, status=VoucherStatus(voucher.status),
                                          expires_at=voucher.expires_at, now=now)
             if refusal is None:
-                result = await session.execute(
+                changed = await rows_changed(session,
                     update(_voucher).where(_voucher.c.id == voucher.id, _voucher.c.status == VoucherStatus.ISSUED,
                                            _voucher.c.expires_at > now)
                     .values(status=VoucherStatus.REDEEMED, redeemed_at=now, redeemed_by_member_id=partner_member_id))
-                if result.rowcount != 1:  # someone changed it first: say what it is now
+                if changed != 1:  # someone changed it first: say what it is now
                     await session.refresh(voucher)
                     if is_repeat_of_acceptance(voucher, partner_member_id, now):  # this desk, a moment ago
                         return await self._accepted(session, voucher, row, normalised, voucher.redeemed_at,
@@ -127,7 +128,7 @@ class VoucherDesk:
                 ), dedupe_key=f"voucher_redeemed:{voucher.id}", now=now)
             return await self._accepted(session, voucher, row, normalised, now, repeated=False)
 
-    async def _accepted(self, session, voucher: Voucher, row: SpendOpportunity, code: str,  # noqa: ANN001
+    async def _accepted(self, session: AsyncSession, voucher: Voucher, row: SpendOpportunity, code: str,
                         redeemed_at: datetime | None, *, repeated: bool) -> Redemption:
         member_name = await session.scalar(select(Member.display_name).where(Member.id == voucher.member_id))
         return Redemption(RedemptionOutcome.REDEEMED, code=code, voucher_id=voucher.id, member_id=voucher.member_id,
