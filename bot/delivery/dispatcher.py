@@ -124,7 +124,10 @@ class Dispatcher:
                 # In the background: the sends go on at their pace while the database answers.
                 self._claiming = asyncio.create_task(self._claim())
                 if not self._hand:
-                    await self._claiming
+                    # Shielded: a stop that cancels this loop must not cancel a claim the
+                    # database may already have committed, or its rows stay leased unsent
+                    # until the lease runs out; stop() waits for it and hands them back.
+                    await asyncio.shield(self._claiming)
             if not self._hand:
                 await self._pause(self.settings.idle_s)
                 continue
@@ -225,6 +228,11 @@ class Dispatcher:
             return
         try:
             await self.outbox.record(reports)
+        except asyncio.CancelledError:
+            # stop() cancels the recording loop; what it was writing is written by stop()'s
+            # own last _record, not lost (a sent row left unrecorded would be sent again).
+            self._reports[:0] = reports
+            raise
         except Exception:
             log.exception("could not record %d delivery outcomes; retrying", len(reports))
             self._reports[:0] = reports
