@@ -32,7 +32,33 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.db.enums import (
+    AccountKind,
+    Attendance,
+    InboxStatus,
+    Language,
+    MemberKind,
+    OrganisationKind,
+    OutboxStatus,
+    Role,
+    ShiftStatus,
+    SignupStatus,
+    SpendKind,
+    TimeEntryStatus,
+    TransactionKind,
+    VoucherStatus,
+)
 from bot.db.types import UTCDateTime
+
+# The enums are the domain's (bot.db.enums); importing them from here is as good.
+__all__ = [
+    "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base",
+    "DbsCheck", "Dialogue", "GroupMembership", "InboxStatus", "InboxUpdate", "Language", "LeaderLease",
+    "LedgerEntry", "LedgerTransaction", "Member", "MemberKind", "Neighbourhood", "Organisation",
+    "OrganisationKind", "OutboxMessage", "OutboxStatus", "Role", "RoleGrant", "Shift", "ShiftSignup",
+    "ShiftStatus", "SignupStatus", "SpendKind", "SpendOpportunity", "TimeEntry", "TimeEntryStatus",
+    "TransactionKind", "Voucher", "VoucherStatus",
+]
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -56,98 +82,6 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     # needs no migration on either database.
     return Enum(cls, native_enum=False, create_constraint=False, length=32,
                 values_callable=lambda members: [m.value for m in members])
-
-
-# --------------------------------------------------------------------------- enums
-
-
-class Language(enum.StrEnum):
-    CY = "cy"
-    EN = "en"
-
-
-class MemberKind(enum.StrEnum):
-    INDIVIDUAL = "individual"
-    GROUP = "group"
-
-
-class OrganisationKind(enum.StrEnum):
-    NEIGHBOURHOOD_TSO = "neighbourhood_tso"
-    SPECIALIST_TSO = "specialist_tso"
-    COMMUNITY_GROUP = "community_group"
-    CORPORATE_PARTNER = "corporate_partner"
-
-
-class Role(enum.StrEnum):
-    # "volunteer" is every registered member and is never stored as a grant.
-    COORDINATOR = "coordinator"
-    STAFF = "staff"
-    PARTNER = "partner"
-    ADMIN = "admin"
-
-    @property
-    def needs_organisation(self) -> bool:
-        return self is not Role.ADMIN
-
-
-class AccountKind(enum.StrEnum):
-    SCHEME = "scheme"  # issues every credit earned; its balance is minus all credits in circulation
-    MEMBER = "member"  # an individual's or a group's
-    ORGANISATION = "organisation"  # a partner or venue that receives spent credits
-
-
-class TransactionKind(enum.StrEnum):
-    EARN = "earn"
-    SPEND = "spend"
-    TRANSFER = "transfer"
-    REFUND = "refund"
-    REVERSAL = "reversal"
-
-
-class TimeEntryStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class SpendKind(enum.StrEnum):
-    CORPORATE = "corporate"
-    COMMUNITY = "community"
-
-
-class VoucherStatus(enum.StrEnum):
-    ISSUED = "issued"
-    REDEEMED = "redeemed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-
-class ShiftStatus(enum.StrEnum):
-    OPEN = "open"
-    CANCELLED = "cancelled"
-
-
-class SignupStatus(enum.StrEnum):
-    BOOKED = "booked"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-
-
-class Attendance(enum.StrEnum):
-    ATTENDED = "attended"
-    NO_SHOW = "no_show"
-
-
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # permanently: blocked bot, chat gone, too many attempts
-
-
-class InboxStatus(enum.StrEnum):
-    RECEIVED = "received"  # stored before Telegram was told; not handled yet
-    HANDLED = "handled"
-    GIVEN_UP = "given_up"  # claimed too many times: each attempt died with its process
 
 
 def _now() -> Any:
