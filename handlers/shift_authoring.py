@@ -22,23 +22,16 @@ from handlers.callback_data import Between, CallbackData
 from handlers.routing import Pin, Router
 from handlers.shift_questions import (
     CancelShiftDialogue,
-    address_problem,
     ask,
     ask_capacity,
     ask_date,
     ask_end,
     ask_times,
     ask_venue,
-    capacity_problem,
-    read_address,
-    read_capacity,
-    read_description,
-    read_venue,
     read_when,
     repeat_problem,
-    too_long,
+    typed_answer_step,
     utc_span,
-    venue_problem,
 )
 from handlers.shift_refusals import create_problem
 from handlers.shifts import show_card
@@ -242,22 +235,17 @@ async def chose_neighbourhood(turn: MemberTurn, data: NewShiftNeighbourhood) -> 
     await _next(turn, "venue", neighbourhood_id=data.neighbourhood_id)
 
 
-@router.step(FLOW, "venue", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_venue(turn: MemberTurn, text: str) -> None:
-    venue = read_venue(text)
-    if venue is None:
-        await turn.reply(venue_problem(turn.t))
-        return
-    await _next(turn, "address", venue=venue)
+# The questions answered by typing one value, and the question each leads to.
+TYPED_THEN: dict[str, str] = {"venue": "address", "address": "date", "capacity": "minimum",
+                              "description_en": "description_cy", "description_cy": "repeat"}
 
 
-@router.step(FLOW, "address", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_address(turn: MemberTurn, text: str) -> None:
-    address = read_address(text)
-    if address is None:
-        await turn.reply(address_problem(turn.t))
-        return
-    await _next(turn, "date", address=address)
+async def _typed(turn: MemberTurn, question: str, value: object) -> None:
+    await _next(turn, TYPED_THEN[question], **{question: value})
+
+
+for _question in TYPED_THEN:
+    router.step(FLOW, _question, roles=COORDINATORS, refusal=ONLY_COORDINATORS)(typed_answer_step(_question, _typed))
 
 
 @router.pin(FLOW, "address", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
@@ -322,15 +310,6 @@ async def typed_times(turn: MemberTurn, text: str) -> None:
     await _next(turn, "capacity", starts_at=span[0].isoformat(), ends_at=span[1].isoformat())
 
 
-@router.step(FLOW, "capacity", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_capacity(turn: MemberTurn, text: str) -> None:
-    capacity = read_capacity(text)
-    if capacity is None:
-        await turn.reply(capacity_problem(turn.t))
-        return
-    await _next(turn, "minimum", capacity=capacity)
-
-
 @router.step(FLOW, "minimum", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
 async def typed_minimum(turn: MemberTurn, text: str) -> None:
     capacity = turn.state.data["capacity"]
@@ -344,24 +323,6 @@ async def typed_minimum(turn: MemberTurn, text: str) -> None:
 @router.callback(NeedsDbs, roles=COORDINATORS, refusal=ONLY_COORDINATORS, flow=FLOW, steps={"dbs"})
 async def chose_dbs(turn: MemberTurn, data: NeedsDbs) -> None:
     await _next(turn, "description_en", requires_dbs=data.needed)
-
-
-async def _description(turn: MemberTurn, text: str, field: str, following: str) -> None:
-    description = read_description(text)
-    if description is None:
-        await turn.reply(too_long(turn.t))
-        return
-    await _next(turn, following, **{field: description})
-
-
-@router.step(FLOW, "description_en", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_description_en(turn: MemberTurn, text: str) -> None:
-    await _description(turn, text, "description_en", "description_cy")
-
-
-@router.step(FLOW, "description_cy", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_description_cy(turn: MemberTurn, text: str) -> None:
-    await _description(turn, text, "description_cy", "repeat")
 
 
 @router.callback(RepeatWeeks, roles=COORDINATORS, refusal=ONLY_COORDINATORS, flow=FLOW, steps={"repeat"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from bot.db.models import Role, ShiftStatus
 from bot.i18n import N_
@@ -28,14 +28,9 @@ from handlers.shift_questions import (
     ask_end,
     ask_times,
     ask_venue,
-    capacity_problem,
-    read_capacity,
-    read_description,
-    read_venue,
     read_when,
-    too_long,
+    typed_answer_step,
     utc_span,
-    venue_problem,
 )
 from handlers.shift_refusals import CANCEL_REFUSALS, EDIT_ENDS, EDIT_REFUSALS
 from handlers.shifts import show_card
@@ -120,40 +115,13 @@ async def _apply(turn: MemberTurn, changes: ShiftChanges) -> None:
     await show_card(turn, shift_id, notice=notice)
 
 
-@router.step(EDIT_FLOW, "venue", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_venue(turn: MemberTurn, text: str) -> None:
-    venue = read_venue(text)
-    if venue is None:
-        await turn.reply(venue_problem(turn.t))
-        return
-    await _apply(turn, ShiftChanges(venue=venue))
+async def _edited(turn: MemberTurn, question: str, value: object) -> None:
+    changes: dict[str, Any] = {question: value}  # the question is the field's name
+    await _apply(turn, ShiftChanges(**changes))
 
 
-@router.step(EDIT_FLOW, "capacity", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_capacity(turn: MemberTurn, text: str) -> None:
-    capacity = read_capacity(text)
-    if capacity is None:
-        await turn.reply(capacity_problem(turn.t))
-        return
-    await _apply(turn, ShiftChanges(capacity=capacity))
-
-
-@router.step(EDIT_FLOW, "description_en", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_description_en(turn: MemberTurn, text: str) -> None:
-    description = read_description(text)
-    if description is None:
-        await turn.reply(too_long(turn.t))
-        return
-    await _apply(turn, ShiftChanges(description_en=description))
-
-
-@router.step(EDIT_FLOW, "description_cy", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_description_cy(turn: MemberTurn, text: str) -> None:
-    description = read_description(text)
-    if description is None:
-        await turn.reply(too_long(turn.t))
-        return
-    await _apply(turn, ShiftChanges(description_cy=description))
+for _question in ("venue", "capacity", "description_en", "description_cy"):
+    router.step(EDIT_FLOW, _question, roles=COORDINATORS, refusal=NOT_THEIRS)(typed_answer_step(_question, _edited))
 
 
 @router.step(EDIT_FLOW, "date", roles=COORDINATORS, refusal=NOT_THEIRS)

@@ -6,7 +6,7 @@ Telegram counts them, so a long emoji description is refused at its own question
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -127,6 +127,40 @@ def read_description(text: str) -> str | None:
     """The description as typed (trimmed), or None if Telegram would count it too long."""
     description = text.strip()
     return description if telegram_length(description) <= DESCRIPTION_MAX_CHARS else None
+
+
+@dataclass(frozen=True)
+class TypedAnswer:
+    """How the answer to a question of one typed value is read, and what is said when it cannot be."""
+
+    read: Callable[[str], object | None]
+    problem: Callable[[Translator], str]
+
+
+TYPED_ANSWERS: dict[str, TypedAnswer] = {
+    "venue": TypedAnswer(read_venue, venue_problem),
+    "address": TypedAnswer(read_address, address_problem),
+    "capacity": TypedAnswer(read_capacity, capacity_problem),
+    "description_en": TypedAnswer(read_description, too_long),
+    "description_cy": TypedAnswer(read_description, too_long),
+}
+
+AnswerUse = Callable[[MemberTurn, str, object], Awaitable[None]]  # (turn, question, the value read)
+
+
+def typed_answer_step(question: str, use: AnswerUse) -> Callable[[MemberTurn, str], Awaitable[None]]:
+    """The step handler for `question` of TYPED_ANSWERS: the value read goes to `use`; text
+    it cannot read gets the question's problem, and the dialogue stays where it is."""
+    answer = TYPED_ANSWERS[question]
+
+    async def typed(turn: MemberTurn, text: str) -> None:
+        value = answer.read(text)
+        if value is None:
+            await turn.reply(answer.problem(turn.t))
+            return
+        await use(turn, question, value)
+    typed.__name__ = f"typed_{question}"
+    return typed
 
 
 async def read_when(turn: MemberTurn, text: str) -> DayAndTimes | None:
