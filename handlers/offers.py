@@ -301,8 +301,8 @@ async def _next_question(turn: MemberTurn, field: str, **changes: object) -> Non
     await ask_field(turn, field)
 
 
-async def _answered(turn: MemberTurn, field: str, name: str, value: object) -> None:
-    following = FIELDS.index(field) + 1
+async def _answered(turn: MemberTurn, name: str, value: object) -> None:
+    following = FIELDS.index(turn.state.step) + 1  # the question answered is the step the dialogue is at
     if following < len(FIELDS):
         await _next_question(turn, FIELDS[following], **{name: value})
         return
@@ -310,23 +310,25 @@ async def _answered(turn: MemberTurn, field: str, name: str, value: object) -> N
     await ask_confirm(turn)
 
 
-def _typed_step(field: str) -> Callable[[MemberTurn, str], Awaitable[None]]:
+def _typed_step(field: str, use: Callable[[MemberTurn, str, Any], Awaitable[None]],
+                name: str) -> Callable[[MemberTurn, str], Awaitable[None]]:
+    """The step handler for one question, adding or editing: the (field name, value) read goes to `use`."""
     async def typed(turn: MemberTurn, text: str) -> None:
         answer = await read_answer(turn, field, text)
         if answer is not None:
-            await _answered(turn, field, *answer)
-    typed.__name__ = f"typed_{field}"
+            await use(turn, *answer)
+    typed.__name__ = f"{name}_{field}"
     return typed
 
 
 for _field in FIELDS:
-    router.step(ADD_FLOW, _field, roles=STAFF, refusal=ONLY_STAFF)(_typed_step(_field))
+    router.step(ADD_FLOW, _field, roles=STAFF, refusal=ONLY_STAFF)(_typed_step(_field, _answered, "typed"))
 
 
 @router.callback(SkipField, roles=STAFF, refusal=ONLY_STAFF, flow=ADD_FLOW, steps=SKIPPABLE)
 async def skipped(turn: MemberTurn, data: SkipField) -> None:
     field = turn.state.step
-    await _answered(turn, field, "weekly_limit" if field == "limit" else field, None if field == "limit" else "")
+    await _answered(turn, "weekly_limit" if field == "limit" else field, None if field == "limit" else "")
 
 
 def draft_from(data: dict[str, Any]) -> OfferDraft:
@@ -414,17 +416,8 @@ async def _save_edit(turn: MemberTurn, name: str, value: Any) -> None:
     await show_card(turn, result.id, _.gettext("✅ Saved."))
 
 
-def _edit_step(field: str) -> Callable[[MemberTurn, str], Awaitable[None]]:
-    async def typed(turn: MemberTurn, text: str) -> None:
-        answer = await read_answer(turn, field, text)
-        if answer is not None:
-            await _save_edit(turn, *answer)
-    typed.__name__ = f"edited_{field}"
-    return typed
-
-
 for _field in FIELDS:
-    router.step(EDIT_FLOW, _field, roles=STAFF, refusal=ONLY_STAFF)(_edit_step(_field))
+    router.step(EDIT_FLOW, _field, roles=STAFF, refusal=ONLY_STAFF)(_typed_step(_field, _save_edit, "edited"))
 
 
 @router.callback(ClearField, roles=STAFF, refusal=ONLY_STAFF, flow=EDIT_FLOW, steps=SKIPPABLE)
