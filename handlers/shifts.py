@@ -381,12 +381,20 @@ def see_button(t: Translator, card: ShiftCard) -> InlineKeyboardButton:
     return button(t.gettext("See the shift"), OpenShift(card.shift_id))
 
 
+async def booked_card(services: Services, shift_id: int, member_id: int) -> ShiftCard | None:
+    """The shift's card while the member still holds a place on it and it is still open; None
+    once they have cancelled, declined or left since the notice was queued, or it was cancelled."""
+    card = await services.shifts.shift_card(shift_id, member_id=member_id)
+    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
+        return None
+    return card
+
+
 @renders(OutboxKind.SHIFT_REMINDER)
 async def render_reminder(services: Services, t: Translator, payload: payloads.ShiftReminder,
                           member_id: int) -> Rendered | None:
-    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
-    # Only while the booking still stands: they may have cancelled since it was queued.
-    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
+    card = await booked_card(services, payload.shift_id, member_id)
+    if card is None:
         return None
     return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
                               **shift_words(t, card)), keyboard([see_button(t, card)]))
@@ -395,9 +403,8 @@ async def render_reminder(services: Services, t: Translator, payload: payloads.S
 @renders(OutboxKind.WAITLIST_PROMOTED)
 async def render_promoted(services: Services, t: Translator, payload: payloads.WaitlistPromoted,
                           member_id: int) -> Rendered | None:
-    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
-    # Only while the place is still theirs: they may have declined or left since.
-    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
+    card = await booked_card(services, payload.shift_id, member_id)
+    if card is None:
         return None
     return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
                               "If you can't make it now, please decline so the next person can go.",
@@ -418,8 +425,8 @@ async def render_cancelled(services: Services, t: Translator, payload: payloads.
 @renders(OutboxKind.SHIFT_CHANGED)
 async def render_changed(services: Services, t: Translator, payload: payloads.ShiftChanged,
                          member_id: int) -> Rendered | None:
-    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
-    if card is None or card.status is not ShiftStatus.OPEN or card.my_status is not SignupStatus.BOOKED:
+    card = await booked_card(services, payload.shift_id, member_id)
+    if card is None:
         return None
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
                               **shift_words(t, card)),
