@@ -204,12 +204,15 @@ def parse_date_clean(text: str, today: dt.date, prefer: Prefer) -> dt.date | Dat
     return DateError.UNRECOGNISED
 
 
-def clean_date_text(text: str) -> str | None:
+def clean_date_text(text: str, prefer: Prefer) -> str | DateError:
+    """The typed words, cleaned, for the date readers; or why there is nothing to read."""
+    check_prefer(prefer)
     cleaned = clean(text, max_len=MAX_INPUT_CHARS)
-    if cleaned:
-        # Commas only separate parts ("Wed, 3 Dec", "Dec 3, 2026").
-        cleaned = " ".join(cleaned.replace(",", " ").split())
-    return cleaned
+    if cleaned is None:
+        return DateError.UNRECOGNISED
+    # Commas only separate parts ("Wed, 3 Dec", "Dec 3, 2026").
+    cleaned = " ".join(cleaned.replace(",", " ").split())
+    return cleaned or DateError.EMPTY
 
 
 def parse_date(text: str, *, today: dt.date, prefer: Prefer) -> dt.date | DateError:
@@ -219,10 +222,7 @@ def parse_date(text: str, *, today: dt.date, prefer: Prefer) -> dt.date | DateEr
     "yfory") ignore *prefer*; weekdays and dates without a year use it as
     described in the module docstring.
     """
-    check_prefer(prefer)
-    cleaned = clean_date_text(text)
-    if cleaned is None:
-        return DateError.UNRECOGNISED
-    if not cleaned:
-        return DateError.EMPTY
+    cleaned = clean_date_text(text, prefer)
+    if isinstance(cleaned, DateError):
+        return cleaned
     return parse_date_clean(cleaned, today, prefer)

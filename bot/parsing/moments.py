@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.parsing.dates import DateError, Prefer, check_prefer, clean_date_text, parse_date, parse_date_clean
+from bot.parsing.dates import DateError, Prefer, clean_date_text, parse_date, parse_date_clean
 from bot.parsing.times import parse_time_clean, parse_time_range
 
 __all__ = ["DayAndTimes", "local_to_utc", "parse_datetime", "parse_day_and_times"]
@@ -49,12 +49,9 @@ def parse_datetime(text: str, *, today: dt.date, prefer: Prefer) -> dt.datetime 
     :func:`local_to_utc`. Every way of splitting the words into a date part
     and a time part is tried; exactly one distinct reading must succeed.
     """
-    check_prefer(prefer)
-    cleaned = clean_date_text(text)
-    if cleaned is None:
-        return DateError.UNRECOGNISED
-    if not cleaned:
-        return DateError.EMPTY
+    cleaned = clean_date_text(text, prefer)
+    if isinstance(cleaned, DateError):
+        return cleaned
     cleaned = _ISO_T.sub(r"\1 \2", cleaned)  # "2026-12-03T14:00"
     words = cleaned.split(" ")
 
