@@ -35,8 +35,10 @@ is given up within `shifts.late_cancellation_hours` of the start.
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +54,8 @@ from bot.services.outbox_payloads import ReleaseReason
 from bot.services.shift_rules import LIVE_SIGNUP, SignupFacts, SignupOutcome, decide_signup
 
 __all__ = ["DeclineOutcome", "LeaveOutcome", "ShiftBooking", "SignupOutcome"]
+
+GivenUp = TypeVar("GivenUp", "LeaveOutcome", "DeclineOutcome")  # what giving up a place comes to
 
 
 class LeaveOutcome(enum.StrEnum):
@@ -177,33 +181,36 @@ class ShiftBooking:
             await session.flush()
         return outcome
 
-    async def leave(self, member_id: int, shift_id: int) -> LeaveOutcome:
-        """Cancel one's booking (freeing the place for the waitlist) or leave the waitlist."""
+    async def _give_up(self, member_id: int, shift_id: int, refused: Mapping[NoLiveSignup, GivenUp],
+                       act: Callable[[AsyncSession, Shift, ShiftSignup, datetime], Awaitable[GivenUp]]) -> GivenUp:
+        """`act` on the member's live sign-up to the shift, in one transaction; or, through
+        `refused`, why they have none to give up."""
         now = self.clock.now()
         async with self.db.transaction() as session:
             found = await _own_live_signup(session, member_id, shift_id, now)
             if isinstance(found, NoLiveSignup):
-                return _LEAVE_WHEN[found]
-            shift, signup = found
+                return refused[found]
+            return await act(session, *found, now)
+
+    async def leave(self, member_id: int, shift_id: int) -> LeaveOutcome:
+        """Cancel one's booking (freeing the place for the waitlist) or leave the waitlist."""
+        async def leave_it(session: AsyncSession, shift: Shift, signup: ShiftSignup, now: datetime) -> LeaveOutcome:
             if signup.status is SignupStatus.WAITLISTED:
                 signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
                 await session.flush()
                 return LeaveOutcome.LEFT_WAITLIST
             late = await self._release(session, shift, signup, now, reason=ReleaseReason.CANCELLED)
             return LeaveOutcome.CANCELLED_LATE if late else LeaveOutcome.CANCELLED
+        return await self._give_up(member_id, shift_id, _LEAVE_WHEN, leave_it)
 
     async def decline_promotion(self, member_id: int, shift_id: int) -> DeclineOutcome:
         """Give up a place that came from the waitlist; it is offered to the next in line."""
-        now = self.clock.now()
-        async with self.db.transaction() as session:
-            found = await _own_live_signup(session, member_id, shift_id, now)
-            if isinstance(found, NoLiveSignup):
-                return _DECLINE_WHEN[found]
-            shift, signup = found
+        async def decline(session: AsyncSession, shift: Shift, signup: ShiftSignup, now: datetime) -> DeclineOutcome:
             if not _was_promoted(signup):
                 return DeclineOutcome.NOT_PROMOTED
             await self._release(session, shift, signup, now, reason=ReleaseReason.DECLINED_PROMOTION)
             return DeclineOutcome.DECLINED
+        return await self._give_up(member_id, shift_id, _DECLINE_WHEN, decline)
 
     async def withdraw_member(self, session: AsyncSession, member_id: int, *,
                               now: datetime | None = None) -> int:
