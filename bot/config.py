@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -194,28 +194,10 @@ class Config(BaseSettings):
     activity_types: list[ActivityType] = Field(default_factory=list)
     spend_opportunities: list[SpendOpportunity] = Field(default_factory=list)
 
-    @field_validator("organisations")
+    @field_validator("organisations", "neighbourhoods", "activity_types", "spend_opportunities")
     @classmethod
-    def _unique_organisations(cls, value: list[Organisation]) -> list[Organisation]:
-        _require_unique([o.slug for o in value])
-        return value
-
-    @field_validator("neighbourhoods")
-    @classmethod
-    def _unique_neighbourhoods(cls, value: list[Neighbourhood]) -> list[Neighbourhood]:
-        _require_unique([n.slug for n in value])
-        return value
-
-    @field_validator("activity_types")
-    @classmethod
-    def _unique_activity_types(cls, value: list[ActivityType]) -> list[ActivityType]:
-        _require_unique([a.slug for a in value])
-        return value
-
-    @field_validator("spend_opportunities")
-    @classmethod
-    def _unique_spend_opportunities(cls, value: list[SpendOpportunity]) -> list[SpendOpportunity]:
-        _require_unique([o.slug for o in value])
+    def _unique_slugs(cls, value: list[Slugged]) -> list[Slugged]:
+        _require_unique([item.slug for item in value])
         return value
 
     @classmethod
@@ -254,6 +236,14 @@ class Config(BaseSettings):
                     f"spend_opportunities[{index}].neighbourhood: {offer.neighbourhood!r} "
                     "is not the slug of any [[neighbourhoods]] entry"
                 )
+
+
+class _HasSlug(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+Slugged = TypeVar("Slugged", bound=_HasSlug)  # an entry of a list whose slugs must be unique
 
 
 def _require_unique(slugs: list[str]) -> None:
