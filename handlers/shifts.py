@@ -8,6 +8,10 @@ shift service, which decides it against the database.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from telegram import InlineKeyboardButton
 
 from bot.db.models import ShiftStatus, SignupStatus
@@ -19,7 +23,7 @@ from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_queries import ShiftCard, ShiftListItem
 from bot.services.shift_rules import SignupOutcome, week_range
 from handlers.base import MemberTurn
-from handlers.notifications import Rendered, renders
+from handlers.notifications import Rendered, Renderer, renders
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.shift_buttons import (
@@ -390,55 +394,51 @@ async def booked_card(services: Services, shift_id: int, member_id: int) -> Shif
     return card
 
 
-@renders(OutboxKind.SHIFT_REMINDER)
-async def render_reminder(services: Services, t: Translator, payload: payloads.ShiftReminder,
-                          member_id: int) -> Rendered | None:
-    card = await booked_card(services, payload.shift_id, member_id)
-    if card is None:
-        return None
+ShiftNotice = Callable[[Translator, ShiftCard, Any], Rendered]  # (translator, card, the kind's payload)
+
+
+def renders_shift_notice(kind: OutboxKind, *, to_booked: bool) -> Callable[[ShiftNotice], Renderer]:
+    """Register the wording of a notification about one shift: it is worded from the shift's card,
+    and nothing is sent once the shift is gone (or, `to_booked`, once the member's place is)."""
+    def register(say: ShiftNotice) -> Renderer:
+        @functools.wraps(say)  # keeps the payload's type, which the outbox contract test reads
+        async def render(services: Services, t: Translator, payload: Any, member_id: int) -> Rendered | None:
+            card = (await booked_card(services, payload.shift_id, member_id) if to_booked
+                    else await services.shifts.shift_card(payload.shift_id, member_id=member_id))
+            return None if card is None else say(t, card, payload)
+        return renders(kind)(render)
+    return register
+
+
+@renders_shift_notice(OutboxKind.SHIFT_REMINDER, to_booked=True)
+def render_reminder(t: Translator, card: ShiftCard, payload: payloads.ShiftReminder) -> Rendered:
     return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
                               **shift_words(t, card)), keyboard([see_button(t, card)]))
 
 
-@renders(OutboxKind.WAITLIST_PROMOTED)
-async def render_promoted(services: Services, t: Translator, payload: payloads.WaitlistPromoted,
-                          member_id: int) -> Rendered | None:
-    card = await booked_card(services, payload.shift_id, member_id)
-    if card is None:
-        return None
+@renders_shift_notice(OutboxKind.WAITLIST_PROMOTED, to_booked=True)
+def render_promoted(t: Translator, card: ShiftCard, payload: payloads.WaitlistPromoted) -> Rendered:
     return Rendered(t.gettext("🎉 A place came free and it's yours: {activity} at {venue}, {when}. "
                               "If you can't make it now, please decline so the next person can go.",
                               **shift_words(t, card)),
                     keyboard([see_button(t, card), button(t.gettext("I can't make it"), DeclinePlace(card.shift_id))]))
 
 
-@renders(OutboxKind.SHIFT_CANCELLED)
-async def render_cancelled(services: Services, t: Translator, payload: payloads.ShiftCancelled,
-                           member_id: int) -> Rendered | None:
-    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
-    if card is None:
-        return None
+@renders_shift_notice(OutboxKind.SHIFT_CANCELLED, to_booked=False)
+def render_cancelled(t: Translator, card: ShiftCard, payload: payloads.ShiftCancelled) -> Rendered:
     return Rendered(t.gettext("❌ Cancelled: {activity} at {venue}, {when}. Sorry for the change of plan; "
                               "send /shifts to find another.", **shift_words(t, card)))
 
 
-@renders(OutboxKind.SHIFT_CHANGED)
-async def render_changed(services: Services, t: Translator, payload: payloads.ShiftChanged,
-                         member_id: int) -> Rendered | None:
-    card = await booked_card(services, payload.shift_id, member_id)
-    if card is None:
-        return None
+@renders_shift_notice(OutboxKind.SHIFT_CHANGED, to_booked=True)
+def render_changed(t: Translator, card: ShiftCard, payload: payloads.ShiftChanged) -> Rendered:
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
                               **shift_words(t, card)),
                     keyboard([see_button(t, card), button(t.gettext("Cancel my place"), Leave(card.shift_id))]))
 
 
-@renders(OutboxKind.LATE_CANCELLATION)
-async def render_late(services: Services, t: Translator, payload: payloads.LateCancellation,
-                      member_id: int) -> Rendered | None:
-    card = await services.shifts.shift_card(payload.shift_id, member_id=member_id)
-    if card is None:
-        return None
+@renders_shift_notice(OutboxKind.LATE_CANCELLATION, to_booked=False)
+def render_late(t: Translator, card: ShiftCard, payload: payloads.LateCancellation) -> Rendered:
     return Rendered(t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
                               "Booked now: {booked} of {capacity} (minimum {minimum}).", **shift_words(t, card),
                               booked=payload.booked_count, capacity=payload.capacity,
