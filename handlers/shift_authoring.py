@@ -293,12 +293,7 @@ async def typed_end(turn: MemberTurn, text: str) -> None:
     if isinstance(end, DateError):
         await turn.reply(times_problem(turn.t, end))
         return
-    data = turn.state.data
-    span = utc_span(turn, date.fromisoformat(data["day"]), f"{data['start']}-{end:%H:%M}")
-    if isinstance(span, str):
-        await turn.reply(span)
-        return
-    await _next(turn, "capacity", starts_at=span[0].isoformat(), ends_at=span[1].isoformat())
+    await typed_times(turn, f"{turn.state.data['start']}-{end:%H:%M}")
 
 
 @router.step(FLOW, "times", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
