@@ -36,8 +36,6 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.db.models import (
     ActivityType,
     Attendance,
@@ -51,9 +49,8 @@ from bot.db.models import (
     TimeEntry,
     TimeEntryStatus,
 )
-from bot.db.session import Database
 from bot.services import outbox, roles
-from bot.services.ledger import Ledger
+from bot.services.crediting import CreditingService
 from bot.services.outbox_payloads import HoursCredited
 from bot.services.reference import Named
 
@@ -141,13 +138,7 @@ class AwaitingShift:
     booked_count: int
 
 
-class AttendanceService:
-    def __init__(self, db: Database, config: Config, clock: Clock, ledger: Ledger | None = None) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.ledger = ledger or Ledger(config.ledger)
-
+class AttendanceService(CreditingService):
     async def roster(self, coordinator_member_id: int, shift_id: int) -> Roster | AttendanceRefusal:
         now = self.clock.now()
         async with self.db.transaction() as session:

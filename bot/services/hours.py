@@ -28,11 +28,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.db.models import ActivityType, Member, Organisation, Role, TimeEntry, TimeEntryStatus
-from bot.db.session import Database, rows_changed
+from bot.db.session import rows_changed
 from bot.services import roles
+from bot.services.crediting import CreditingService
 from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.hour_rules import (
     REASON_MAX,
@@ -42,7 +41,6 @@ from bot.services.hour_rules import (
     decision_refusal,
     log_refusal,
 )
-from bot.services.ledger import Ledger
 from bot.services.member_facts import is_reachable, is_registered
 from bot.services.outbox import enqueue
 from bot.services.outbox_payloads import HoursRejected
@@ -111,13 +109,7 @@ class ApproveAllResult:
 # --------------------------------------------------------------------------- the service
 
 
-class HoursService:
-    def __init__(self, db: Database, config: Config, clock: Clock, ledger: Ledger | None = None) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.ledger = ledger or Ledger(config.ledger)
-
+class HoursService(CreditingService):
     def today(self) -> date:
         """Today for members: the date in the scheme's time zone (Europe/London)."""
         return self.clock.now().astimezone(self.config.tz).date()

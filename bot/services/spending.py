@@ -53,6 +53,7 @@ from bot.db.models import (
 )
 from bot.db.session import Database, referenced
 from bot.services import roles
+from bot.services.crediting import CreditingService
 from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.ledger import InsufficientCredit, Ledger
 from bot.services.member_facts import is_registered
@@ -212,12 +213,9 @@ _CANCEL_REFUSAL = {VoucherStatus.REDEEMED: CancelOutcome.ALREADY_REDEEMED,
 # --------------------------------------------------------------------------- the service
 
 
-class SpendingService:
+class SpendingService(CreditingService):
     def __init__(self, db: Database, config: Config, clock: Clock, ledger: Ledger | None = None) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.ledger = ledger or Ledger(config.ledger)
+        super().__init__(db, config, clock, ledger)
         self.expiry = VoucherExpiry(db, clock, self.ledger)
         self.expire_vouchers = self.expiry.expire_vouchers
 

@@ -31,8 +31,6 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.db.models import (
     AccountKind,
     LedgerTransaction,
@@ -43,9 +41,9 @@ from bot.db.models import (
     TransactionKind,
     Voucher,
 )
-from bot.db.session import Database
+from bot.services.crediting import CreditingService
 from bot.services.dialogue_completion import DialogueCompletion, close
-from bot.services.ledger import InsufficientCredit, Ledger
+from bot.services.ledger import InsufficientCredit
 from bot.services.ledger_statement import Movement, statement
 from bot.services.outbox import enqueue
 from bot.services.outbox_payloads import CreditsReceived
@@ -141,13 +139,7 @@ def transfer_refusal(*, minutes: int, note: str | None, same_member: bool, sende
     return None
 
 
-class TransferService:
-    def __init__(self, db: Database, config: Config, clock: Clock, ledger: Ledger | None = None) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.ledger = ledger or Ledger(config.ledger)
-
+class TransferService(CreditingService):
     async def transfer(self, from_member_id: int, to_member_id: int, minutes: int, *, idempotency_key: str,
                        note: str | None = None, completion: DialogueCompletion | None = None) -> TransferResult:
         """With `completion`, the /give dialogue ends in the same transaction."""
