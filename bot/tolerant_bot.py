@@ -9,8 +9,10 @@ An update this process must not handle (already handled, or held by another live
 process) is handed on as an empty update with the same id: python-telegram-bot still
 moves the offset past it, and no handler matches it. The same stands in for one that
 cannot be parsed: python-telegram-bot parses a whole batch at once, and one update it
-cannot read (a field a newer Bot API added, or plain garbage) would fail the batch,
+cannot read (a known field of the wrong shape, or plain garbage) would fail the batch,
 the offset would never move past it, and the bot would stay silent for everyone.
+(Fields a newer Bot API adds are not such a case: python-telegram-bot keeps them in
+`api_kwargs`; `tests/e2e/test_robustness.py` shows both.)
 """
 
 from __future__ import annotations

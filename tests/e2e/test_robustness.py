@@ -118,3 +118,25 @@ async def test_members_without_telegram_stay_with_their_own_organisations(bot: B
     await ely.send_text("/people")
     listing = await ely.next_message()
     assert "Megan" not in listing.button_labels()
+
+
+def test_a_field_a_newer_bot_api_adds_is_read_by_python_telegram_bot_itself() -> None:
+    # python-telegram-bot keeps fields it does not know in api_kwargs, at any depth: the
+    # TolerantBot is not needed for those, only for updates it cannot read at all.
+    from telegram import Update
+
+    update = Update.de_json({"update_id": 1, "message": {
+        "message_id": 1, "date": 0, "text": "hi", "chat": {"id": 7, "type": "private", "brand_new": 1},
+        "from": {"id": 7, "is_bot": False, "first_name": "Sam"}, "brand_new_field": {"x": 1}}}, None)
+    assert update.message is not None and update.message.api_kwargs == {"brand_new_field": {"x": 1}}
+    assert update.message.chat.api_kwargs == {"brand_new": 1}
+
+
+async def test_an_unreadable_update_is_skipped_and_everyone_is_still_answered(bot: BotUnderTest) -> None:
+    user = bot.user(5021, "Sam")
+    await register(bot, user)
+    # A known field of the wrong shape fails python-telegram-bot's parse of the whole batch.
+    bot.emulator.enqueue_update({"message": {"message_id": 7, "date": 0, "text": "hi", "chat": "x",
+                                             "from": user.as_user()}})
+    await user.send_text("/help")
+    assert "/log" in (await user.next_message()).text
