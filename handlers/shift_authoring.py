@@ -8,13 +8,11 @@ answer is declared for coordinators, so the role is checked at each press.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from bot.db.models import Role
 from bot.i18n import N_
-from bot.parsing.dates import DateError
-from bot.parsing.times import parse_time
 from bot.services.shift_authoring import ShiftDraft, ShiftsCreated
 from bot.services.shift_rules import REPEAT_WEEKS_MAX, REPEAT_WEEKS_MIN
 from handlers.base import MemberTurn
@@ -30,13 +28,14 @@ from handlers.shift_questions import (
     ask_venue,
     read_when,
     repeat_problem,
+    times_steps,
     typed_answer_step,
     utc_span,
 )
 from handlers.shift_refusals import create_problem
 from handlers.shifts import show_card
 from handlers.widgets import button, whole_number
-from handlers.wording import time_span, times_problem
+from handlers.wording import time_span
 
 FLOW = "newshift"
 EDIT_FLOW = "editshift"  # ended by the same Cancel button
@@ -287,22 +286,13 @@ async def typed_date(turn: MemberTurn, text: str) -> None:
         await _next(turn, "times", day=when.day.isoformat())
 
 
-@router.step(FLOW, "end", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_end(turn: MemberTurn, text: str) -> None:
-    end = parse_time(text)
-    if isinstance(end, DateError):
-        await turn.reply(times_problem(turn.t, end))
-        return
-    await typed_times(turn, f"{turn.state.data['start']}-{end:%H:%M}")
+async def _timed(turn: MemberTurn, starts_at: datetime, ends_at: datetime) -> None:
+    await _next(turn, "capacity", starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
 
 
-@router.step(FLOW, "times", roles=COORDINATORS, refusal=ONLY_COORDINATORS)
-async def typed_times(turn: MemberTurn, text: str) -> None:
-    span = utc_span(turn, date.fromisoformat(turn.state.data["day"]), text)
-    if isinstance(span, str):
-        await turn.reply(span)
-        return
-    await _next(turn, "capacity", starts_at=span[0].isoformat(), ends_at=span[1].isoformat())
+typed_end, typed_times = times_steps(_timed)
+router.step(FLOW, "end", roles=COORDINATORS, refusal=ONLY_COORDINATORS)(typed_end)
+router.step(FLOW, "times", roles=COORDINATORS, refusal=ONLY_COORDINATORS)(typed_times)
 
 
 @router.step(FLOW, "minimum", roles=COORDINATORS, refusal=ONLY_COORDINATORS)

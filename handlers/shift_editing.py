@@ -8,13 +8,11 @@ rule, asked before the first question is shown, and again when the change is sav
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any, Literal
 
 from bot.db.models import Role, ShiftStatus
 from bot.i18n import N_
-from bot.parsing.dates import DateError
-from bot.parsing.times import parse_time
 from bot.services.shift_authoring import CancelRefusal, EditRefusal, ShiftChanges
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
@@ -29,13 +27,12 @@ from handlers.shift_questions import (
     ask_times,
     ask_venue,
     read_when,
+    times_steps,
     typed_answer_step,
-    utc_span,
 )
 from handlers.shift_refusals import CANCEL_REFUSALS, EDIT_ENDS, EDIT_REFUSALS
 from handlers.shifts import show_card
 from handlers.widgets import button, keyboard
-from handlers.wording import times_problem
 
 EDIT_FLOW = "editshift"
 COORDINATORS = {Role.COORDINATOR}
@@ -141,22 +138,13 @@ async def edited_date(turn: MemberTurn, text: str) -> None:
         await ask_times(turn)
 
 
-@router.step(EDIT_FLOW, "end", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_end(turn: MemberTurn, text: str) -> None:
-    end = parse_time(text)
-    if isinstance(end, DateError):
-        await turn.reply(times_problem(turn.t, end))
-        return
-    await edited_times(turn, f"{turn.state.data['start']}-{end:%H:%M}")
+async def _retimed(turn: MemberTurn, starts_at: datetime, ends_at: datetime) -> None:
+    await _apply(turn, ShiftChanges(starts_at=starts_at, ends_at=ends_at))
 
 
-@router.step(EDIT_FLOW, "times", roles=COORDINATORS, refusal=NOT_THEIRS)
-async def edited_times(turn: MemberTurn, text: str) -> None:
-    span = utc_span(turn, date.fromisoformat(turn.state.data["day"]), text)
-    if isinstance(span, str):
-        await turn.reply(span)
-        return
-    await _apply(turn, ShiftChanges(starts_at=span[0], ends_at=span[1]))
+edited_end, edited_times = times_steps(_retimed)
+router.step(EDIT_FLOW, "end", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_end)
+router.step(EDIT_FLOW, "times", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_times)
 
 
 @router.callback(CancelShift, roles=COORDINATORS, refusal=NOT_THEIRS)

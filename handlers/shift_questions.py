@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton
 from bot.i18n import Translator
 from bot.parsing.dates import DateError
 from bot.parsing.moments import DayAndTimes, local_to_utc, parse_day_and_times
-from bot.parsing.times import parse_time_range
+from bot.parsing.times import parse_time, parse_time_range
 from bot.services.shift_rules import (
     ADDRESS_MAX_CHARS,
     CAPACITY_MAX,
@@ -191,3 +191,26 @@ def utc_span(turn: MemberTurn, day: date, text: str) -> tuple[datetime, datetime
     if starts_at <= turn.services.clock.now():
         return turn.t.gettext("That time has already passed. Please choose a later one.")
     return starts_at, ends_at
+
+
+SpanUse = Callable[[MemberTurn, datetime, datetime], Awaitable[None]]  # (turn, starts at, ends at), UTC
+StepHandler = Callable[[MemberTurn, str], Awaitable[None]]
+
+
+def times_steps(use: SpanUse) -> tuple[StepHandler, StepHandler]:
+    """The step handlers for the end time typed alone and for both times typed, on the day the
+    dialogue holds: the span read goes to `use`; what cannot be read is answered there."""
+    async def typed_times(turn: MemberTurn, text: str) -> None:
+        span = utc_span(turn, date.fromisoformat(turn.state.data["day"]), text)
+        if isinstance(span, str):
+            await turn.reply(span)
+            return
+        await use(turn, *span)
+
+    async def typed_end(turn: MemberTurn, text: str) -> None:
+        end = parse_time(text)
+        if isinstance(end, DateError):
+            await turn.reply(times_problem(turn.t, end))
+            return
+        await typed_times(turn, f"{turn.state.data['start']}-{end:%H:%M}")
+    return typed_end, typed_times
