@@ -392,3 +392,23 @@ async def test_a_map_pin_gives_the_shift_its_location(bot: BotUnderTest) -> None
     await coordinator.press("Create")
     card = await coordinator.next_event()
     assert "openstreetmap.org/?mlat=51.48160&mlon=-3.14910" in card.text
+
+
+async def test_a_start_time_alone_is_followed_by_the_end_and_the_shift_keeps_both(bot: BotUnderTest) -> None:
+    coordinator = await new_shift_at_splott_hub(bot)
+    await coordinator.next_message()
+    await coordinator.press("Skip")
+    await coordinator.next_event()
+    await coordinator.send_text("Sat 12 Dec 10am")
+    assert "Until what time?" in (await coordinator.next_message()).text
+    await coordinator.send_text("soon")
+    assert "couldn't read those times" in (await coordinator.next_message()).text
+    assert (await bot.services.dialogues.get(3001)).step == "end"
+    await coordinator.send_text("9am")
+    assert "end must be after the start" in (await coordinator.next_message()).text
+    await coordinator.send_text("12:30")
+    await coordinator.next_message()
+    dialogue = await bot.services.dialogues.get(3001)
+    assert dialogue.step == "capacity"
+    assert (dialogue.data["starts_at"], dialogue.data["ends_at"]) == ("2026-12-12T10:00:00+00:00",
+                                                                      "2026-12-12T12:30:00+00:00")
