@@ -24,6 +24,7 @@ from handlers import (
     offers,
     registration,
     rota,
+    settings,
     shift_authoring,
     shift_editing,
     shifts,
@@ -40,6 +41,7 @@ def routers() -> list[Router]:
         registration.router, account.router, shifts.router, hours.router, approvals.router, credits.router,
         spending.router, shift_authoring.router, shift_editing.router, attendance.router, dbs_activities.router,
         coordinating.router, admin.router, offers.router, rota.router,
+        settings.router,
     ]
 
 

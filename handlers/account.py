@@ -19,7 +19,6 @@ from handlers.wording import role_label
 
 router = Router("account")
 router.menu_item(80, N_("❓ Help"), "help")
-router.menu_item(90, N_("⚙️ Settings"), "me")
 
 
 @dataclass(frozen=True)

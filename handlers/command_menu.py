@@ -43,6 +43,7 @@ COMMAND_HELP: tuple[CommandHelp, ...] = (
     CommandHelp("activities", N_("Activity settings"), Role.STAFF),
     CommandHelp("offers", N_("What members can spend credits on: add, edit, pause"), Role.STAFF),
     CommandHelp("redeem", N_("Accept a voucher: /redeem CODE"), Role.PARTNER),
+    CommandHelp("settings", N_("Reminders, quiet hours, broadcasts, what you hear about")),
     CommandHelp("me", N_("Your profile")),
     CommandHelp("language", N_("Choose Cymraeg or English")),
     CommandHelp("export", N_("Download all your data")),

@@ -93,3 +93,16 @@ class InboxStatus(enum.StrEnum):
     RECEIVED = "received"  # stored before Telegram was told; not handled yet
     HANDLED = "handled"
     GIVEN_UP = "given_up"  # claimed too many times: each attempt died with its process
+
+
+class ReminderOffset(enum.StrEnum):
+    """How long before a shift a member wants to be reminded (`/settings`)."""
+
+    WEEK = "1w"
+    TWO_DAYS = "2d"
+    DAY = "24h"
+    TWO_HOURS = "2h"
+
+    @property
+    def minutes(self) -> int:
+        return {"1w": 7 * 24 * 60, "2d": 2 * 24 * 60, "24h": 24 * 60, "2h": 2 * 60}[self.value]

@@ -40,6 +40,7 @@ from bot.db.enums import (
     MemberKind,
     OrganisationKind,
     OutboxStatus,
+    ReminderOffset,
     Role,
     ShiftStatus,
     SignupStatus,
@@ -54,10 +55,10 @@ from bot.db.types import UTCDateTime
 __all__ = [
     "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base",
     "DbsCheck", "Dialogue", "GroupMembership", "InboxStatus", "InboxUpdate", "Language", "LeaderLease",
-    "LedgerEntry", "LedgerTransaction", "Member", "MemberKind", "Neighbourhood", "Organisation",
-    "OrganisationKind", "OutboxMessage", "OutboxStatus", "Role", "RoleGrant", "Shift", "ShiftSignup",
-    "ShiftStatus", "SignupStatus", "SpendKind", "SpendOpportunity", "TimeEntry", "TimeEntryStatus",
-    "TransactionKind", "Voucher", "VoucherStatus",
+    "LedgerEntry", "LedgerTransaction", "Member", "MemberInterest", "MemberKind", "MemberSettings",
+    "Neighbourhood", "Organisation", "OrganisationKind", "OutboxMessage", "OutboxStatus", "ReminderOffset",
+    "Role", "RoleGrant", "Shift", "ShiftSignup", "ShiftStatus", "SignupStatus", "SpendKind", "SpendOpportunity",
+    "TimeEntry", "TimeEntryStatus", "TransactionKind", "Voucher", "VoucherStatus",
 ]
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -496,3 +497,33 @@ class LeaderLease(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Bumped at each change of holder, so a holder can tell it lost the lease in between.
     term: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# --------------------------------------------------------------------------- member preferences (/settings)
+
+
+class MemberSettings(Base):
+    """A member's choices in /settings; a member with no row has the defaults
+    (bot/services/member_settings.py). Quiet hours are local wall times "HH:MM"; equal
+    start and end mean none."""
+
+    __tablename__ = "member_settings"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    # ReminderOffset values, at most two; an empty list is "no reminders".
+    reminder_offsets: Mapped[list[str]] = mapped_column(JSON, default=lambda: [ReminderOffset.DAY.value,
+                                                                               ReminderOffset.TWO_HOURS.value])
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    broadcasts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberInterest(Base):
+    """An activity type a member wants to hear about (broadcasts, Find cover)."""
+
+    __tablename__ = "member_interest"
+    __table_args__ = (Index("ix_member_interest_activity_type_id", "activity_type_id"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    activity_type_id: Mapped[int] = mapped_column(ForeignKey("activity_type.id"), primary_key=True)

@@ -22,6 +22,7 @@ from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
 from bot.services.inbox import InboxService
 from bot.services.ledger import Ledger
+from bot.services.member_settings import MemberSettingsService
 from bot.services.members import MemberService
 from bot.services.offers import OfferService
 from bot.services.outbox import OutboxService
@@ -41,6 +42,7 @@ class Services:
     config: Config
     clock: Clock
     members: MemberService
+    member_settings: MemberSettingsService
     dialogues: DialogueService
     privacy: PrivacyService
     outbox: OutboxService
@@ -76,6 +78,7 @@ class Services:
             desk=VoucherDesk(db, clock),
             transfers=TransferService(db, config, clock, ledger),
             members=MemberService(db, config, clock),
+            member_settings=MemberSettingsService(db, clock),
             dialogues=DialogueService(db, clock),
             privacy=PrivacyService(db, clock, shifts),
             shifts=shifts,

@@ -34,6 +34,7 @@ from bot.db.models import (
     Voucher,
 )
 from bot.db.session import Database
+from bot.services.member_settings import export_preferences, forget_preferences
 from bot.services.outbox_payloads import OutboxKind
 from bot.services.shifts import ShiftService
 
@@ -101,6 +102,7 @@ class PrivacyService:
                 _row(check, "checked_on", "recorded_at")
                 for check in await session.scalars(select(DbsCheck).where(DbsCheck.member_id == member_id))
             ]
+            data["settings"] = await export_preferences(session, member_id)
             data["ledger"] = await self._movements(session, member_id)
             return data
 
@@ -134,6 +136,7 @@ class PrivacyService:
             await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
             await session.execute(delete(GroupMembership).where(GroupMembership.member_id == member_id))
             await session.execute(delete(DbsCheck).where(DbsCheck.member_id == member_id))
+            await forget_preferences(session, member_id)
             await session.execute(delete(OutboxMessage).where(
                 OutboxMessage.member_id == member_id, OutboxMessage.status == OutboxStatus.PENDING))
             # Their places go to the next on each waiting list, as if they had cancelled.

@@ -119,9 +119,9 @@ async def test_menu_buttons_work_in_either_language(bot: BotUnderTest) -> None:
     menu = member.messages[-1].reply_keyboard
     settings_label = [label for row in menu for label in row if label.startswith("⚙️")][0]
     await member.send_text(settings_label)
-    assert "Ceri" in (await member.next_message()).text
+    assert "Eich gosodiadau" in (await member.next_message()).text
     await member.send_text("⚙️ Settings")  # the English label, from a member who switched recently
-    assert "Ceri" in (await member.next_message()).text
+    assert "Eich gosodiadau" in (await member.next_message()).text
 
 
 async def test_a_member_who_blocks_the_bot_is_not_written_to_until_they_return(bot: BotUnderTest) -> None:

@@ -103,6 +103,7 @@ COUNTED = [
     Counted("{n} entry is waiting for approval.", "cofnod", Gender.MASCULINE, ("entry", "entries")),
     Counted("{n} entry of your own (or recorded by you) waits for another coordinator.", "cofnod",
             Gender.MASCULINE, ("entry", "entries")),
+    Counted("{n} day", "diwrnod", Gender.MASCULINE, ("day", "days")),
     Counted("{n} hour", "awr", Gender.FEMININE, ("hour", "hours")),
     Counted("{n} minute", "munud", Gender.MASCULINE, ("minute", "minutes")),
     Counted("{n} person is not marked yet.", "person", Gender.MASCULINE, ("person", "people")),
