@@ -17,6 +17,8 @@ from handlers.routing import Router
 from handlers.widgets import ask_neighbourhood, button, keyboard, language_keyboard
 from handlers.wording import role_label
 
+FORGET_FLOW = "forget"
+
 router = Router("account")
 router.menu_item(80, N_("❓ Help"), "help")
 
@@ -151,6 +153,7 @@ async def export(turn: MemberTurn, args: list[str]) -> None:
 @router.command("forget")
 async def forget(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
+    await turn.set_dialogue(FORGET_FLOW, "confirm")
     await turn.reply(
         _.gettext("This erases your name, your Telegram link, your roles, your DBS record and your "
                   "pending hours, and cancels your shift bookings. Hours already credited stay in the "
@@ -159,13 +162,25 @@ async def forget(turn: MemberTurn, args: list[str]) -> None:
                   button(_.gettext("No, keep it"), Forget("no"))]))
 
 
-@router.callback(Forget)
-async def forget_confirmed(turn: MemberTurn, data: Forget) -> None:
+# Declared for anyone: pressed again once the data is erased, the sender is no longer a
+# member, and is told it was done.
+@router.callback(Forget, member=False, flow=FORGET_FLOW, steps={"confirm"})
+async def forget_confirmed(turn: Turn, data: Forget) -> None:
     _ = turn.t
+    erased = _.gettext("Your data has been erased. Thank you for everything you gave. "
+                       "Send /start if you ever want to join again.")
+    if turn.state.done:  # erased already: a second press, whichever button
+        await turn.show(erased)
+        return
+    if turn.member is None:
+        await turn.answer()
+        await turn.reply(_.gettext("Please register first: send /start."))
+        return
     if data.confirmed != "yes":
+        await turn.end_dialogue()
         await turn.show(_.gettext("Nothing was erased."))
         return
-    await turn.services.privacy.forget(turn.member.id)
-    await turn.end_dialogue()
-    await turn.show(_.gettext("Your data has been erased. Thank you for everything you gave. "
-                              "Send /start if you ever want to join again."))
+    # The erasure ends the dialogue in its own transaction, so a second press (or the
+    # same press handled again) finds it done and erases nothing more.
+    await turn.services.privacy.forget(turn.member.id, completion=turn.completion())
+    await turn.show(erased)

@@ -86,13 +86,16 @@ async def revoke(turn: MemberTurn, args: list[str]) -> None:
 async def confirmed(turn: MemberTurn, data: ConfirmGrant) -> None:
     _ = turn.t
     pending = turn.state.data
-    await turn.end_dialogue()
     if data.answer != "yes":
+        await turn.end_dialogue()
         await turn.show(_.gettext("Nothing was changed."))
         return
+    # The change ends the dialogue in its own transaction: pressed again (or handled
+    # again after a crash), "Confirm" is answered as the first press was.
     change = turn.services.members.grant if pending["grant"] else turn.services.members.revoke
     outcome = await change(actor_member_id=turn.member.id, role=Role(pending["role"]),
-                           telegram_user_id=pending["telegram_user_id"], organisation_slug=pending["organisation"])
+                           telegram_user_id=pending["telegram_user_id"], organisation_slug=pending["organisation"],
+                           completion=turn.completion())
     await turn.show(GRANTS.say(turn.t, outcome))
     if outcome in (GrantOutcome.GRANTED, GrantOutcome.REVOKED):
         target = await turn.services.members.by_telegram_id(pending["telegram_user_id"])

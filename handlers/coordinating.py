@@ -226,7 +226,8 @@ async def spend_for(turn: MemberTurn, data: SpendFor) -> None:
     if not await turn.services.members.may_act_for(turn.member.id, data.member_id):
         await _expired(turn)
         return
-    if data.page == 0 or turn.dialogue is None or turn.dialogue.flow != PEOPLE_FLOW:
+    # A new key for each spending: a dialogue that issued a voucher already is not carried on.
+    if data.page == 0 or turn.dialogue is None or turn.dialogue.flow != PEOPLE_FLOW or turn.dialogue.done:
         await turn.set_dialogue(PEOPLE_FLOW, "spend", member_id=data.member_id, key=secrets.token_hex(8))
     items, navigation, _page = paged(await turn.services.spending.directory(), data.page,
                                      lambda page: SpendFor(data.member_id, page))
@@ -258,9 +259,9 @@ async def buy_for(turn: MemberTurn, data: BuyFor) -> None:
     _ = turn.t
     pending = turn.state.data
     result = await turn.services.spending.redeem_for(turn.member.id, pending["member_id"], data.opportunity_id,
-                                                     idempotency_key=f"spend-for:{pending['key']}")
-    if isinstance(result, IssuedVoucher):
-        await turn.end_dialogue()
+                                                     idempotency_key=f"spend-for:{pending['key']}",
+                                                     completion=turn.completion())
+    if isinstance(result, IssuedVoucher):  # the dialogue ended with the voucher
         await turn.show(_.gettext("🎟 Voucher <code>{code}</code> for {name}, valid until {date}. Please write the "
                                   "code down for them. Their balance is now {balance}.",
                                   code=format_code(result.code), name=result.opportunity.name(turn.language),
@@ -408,9 +409,9 @@ async def group_confirmed(turn: MemberTurn, button_data: ConfirmGroupCredit) -> 
     result = await turn.services.group_credit.credit_group_activity(
         turn.member.id, organisation_id=data["organisation_id"], activity_type_id=data["activity_type_id"],
         worked_on=date.fromisoformat(data["worked_on"]), minutes=data["minutes"],
-        attendee_member_ids=data["attendees"], group_member_id=data["group"], idempotency_key=f"gc:{data['key']}")
-    if isinstance(result, GroupCredited):
-        await turn.end_dialogue()
+        attendee_member_ids=data["attendees"], group_member_id=data["group"], idempotency_key=f"gc:{data['key']}",
+        completion=turn.completion())
+    if isinstance(result, GroupCredited):  # the dialogue ended with the crediting
         await turn.show(_.ngettext("Credited {n} account, {duration} in all.",
                                    "Credited {n} accounts, {duration} in all.", len(result.entries),
                                    duration=_.duration(result.total_minutes)))

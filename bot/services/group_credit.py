@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.db.models import ActivityType, Member, MemberKind, Organisation, Role, TimeEntry, TimeEntryStatus
 from bot.db.session import Database
 from bot.services import roles
+from bot.services.dialogue_completion import DialogueCompletion, close
 from bot.services.hour_rules import GroupCreditFacts, GroupCreditRefusal, GroupCreditRefused, group_credit_refusal
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_registered
@@ -56,12 +57,14 @@ class GroupCreditService:
     async def credit_group_activity(self, coordinator_member_id: int, *, organisation_id: int,
                                     activity_type_id: int, worked_on: date, minutes: int,
                                     attendee_member_ids: Iterable[int], group_member_id: int | None = None,
-                                    idempotency_key: str, note: str | None = None
+                                    idempotency_key: str, note: str | None = None,
+                                    completion: DialogueCompletion | None = None
                                     ) -> GroupCredited | GroupCreditRefused:
         """Credit every attendee of one activity (and optionally a group) at once.
 
         Each gets an approved time entry and an earn, all in one transaction. The keys
         of the entries derive from `idempotency_key`, so repeating it credits nobody twice.
+        With `completion`, the /groupcredit dialogue ends in the same transaction.
         """
         attendees = tuple(sorted(set(attendee_member_ids)))
         credited = attendees + ((group_member_id,) if group_member_id is not None
@@ -71,9 +74,11 @@ class GroupCreditService:
         try:
             async with self.db.transaction() as session:
                 existing = await self._group_entries(session, keys)
-                if existing is not None:
-                    return existing
                 now = self.clock.now()
+                if existing is not None:
+                    if completion is not None:
+                        await close(session, completion, _outcome(existing), now=now)
+                    return existing
                 await session.execute(select(Member.id).where(Member.id.in_(credited)).order_by(Member.id)
                                       .with_for_update(key_share=True))
                 organisation_known = await row_exists(session, Organisation, organisation_id)
@@ -108,8 +113,11 @@ class GroupCreditService:
                     entries.append(entry)
                 await session.flush()
                 transactions = await credit_entries(self.ledger, session, entries, coordinator_member_id, now)
-                return GroupCredited(tuple(CreditedEntry(entry.member_id, entry.id, transactions[entry.id])
-                                           for entry in entries), minutes, created=True)
+                credited_now = GroupCredited(tuple(CreditedEntry(entry.member_id, entry.id, transactions[entry.id])
+                                                   for entry in entries), minutes, created=True)
+                if completion is not None:
+                    await close(session, completion, _outcome(credited_now), now=now)
+                return credited_now
         except IntegrityError:
             async with self.db.transaction() as session:
                 existing = await self._group_entries(session, keys)
@@ -127,6 +135,10 @@ class GroupCreditService:
             return None
         return GroupCredited(tuple(CreditedEntry(row.member_id, row.id, row.ledger_transaction_id) for row in rows),
                              rows[0].minutes, created=False)
+
+
+def _outcome(credited: GroupCredited) -> dict[str, list[int]]:
+    return {"entry_ids": [entry.entry_id for entry in credited.entries]}
 
 
 def _group_key(idempotency_key: str, member_id: int) -> str:

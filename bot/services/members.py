@@ -21,6 +21,7 @@ from bot.db.models import AuditEvent, Language, Member, MemberKind, Neighbourhoo
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.accounts import member_account
+from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 
 DISPLAY_NAME_MAX = 64
 
@@ -195,51 +196,66 @@ class MemberService:
 
     # -- roles -----------------------------------------------------------------------
     async def grant(self, *, actor_member_id: int | None, role: Role, telegram_user_id: int,
-                    organisation_slug: str | None) -> GrantOutcome:
-        """actor None means the shell (`coprod-bot grant`), trusted as the operator."""
-        return await self._change_grant(actor_member_id, role, telegram_user_id, organisation_slug, grant=True)
+                    organisation_slug: str | None, completion: DialogueCompletion | None = None) -> GrantOutcome:
+        """actor None means the shell (`coprod-bot grant`), trusted as the operator. With
+        `completion`, the admin's confirmation dialogue ends in the same transaction, and
+        pressed again it answers as the first press was answered."""
+        return await self._change_grant(actor_member_id, role, telegram_user_id, organisation_slug, grant=True,
+                                        completion=completion)
 
     async def revoke(self, *, actor_member_id: int | None, role: Role, telegram_user_id: int,
-                     organisation_slug: str | None) -> GrantOutcome:
-        return await self._change_grant(actor_member_id, role, telegram_user_id, organisation_slug, grant=False)
+                     organisation_slug: str | None, completion: DialogueCompletion | None = None) -> GrantOutcome:
+        return await self._change_grant(actor_member_id, role, telegram_user_id, organisation_slug, grant=False,
+                                        completion=completion)
 
     async def _change_grant(self, actor_member_id: int | None, role: Role, telegram_user_id: int,
-                            organisation_slug: str | None, *, grant: bool) -> GrantOutcome:
+                            organisation_slug: str | None, *, grant: bool,
+                            completion: DialogueCompletion | None) -> GrantOutcome:
         async with self.db.transaction() as session:
-            if actor_member_id is not None and not await roles.is_admin(
-                    session, actor_member_id, self.config.admins.telegram_user_ids):
-                return GrantOutcome.NOT_ADMIN
-            member = await session.scalar(select(Member).where(Member.telegram_user_id == telegram_user_id))
-            if member is None:
-                return GrantOutcome.UNKNOWN_MEMBER
-            organisation_id = None
-            if role.needs_organisation:
-                if not organisation_slug:
-                    return GrantOutcome.ORGANISATION_REQUIRED
-                organisation_id = await session.scalar(
-                    select(Organisation.id).where(Organisation.slug == organisation_slug))
-                if organisation_id is None:
-                    return GrantOutcome.UNKNOWN_ORGANISATION
-            elif organisation_slug:
-                return GrantOutcome.ORGANISATION_NOT_ALLOWED
-            existing = await session.scalar(select(RoleGrant).where(
-                RoleGrant.member_id == member.id, RoleGrant.role == role,
-                RoleGrant.organisation_id.is_(None) if organisation_id is None
-                else RoleGrant.organisation_id == organisation_id))
-            if grant and existing is not None:
-                return GrantOutcome.ALREADY_HELD
-            if not grant and existing is None:
-                return GrantOutcome.NOT_HELD
-            if grant:
-                session.add(RoleGrant(member_id=member.id, role=role, organisation_id=organisation_id,
-                                      granted_by_member_id=actor_member_id, granted_at=self.clock.now()))
-            else:
-                await session.delete(existing)
-            session.add(AuditEvent(at=self.clock.now(), actor_member_id=actor_member_id,
-                                   action="role_granted" if grant else "role_revoked",
-                                   details={"member_id": member.id, "role": role.value,
-                                            "organisation": organisation_slug}))
-            return GrantOutcome.GRANTED if grant else GrantOutcome.REVOKED
+            if completion is not None and (done := await finished_outcome(session, completion)) is not None:
+                return GrantOutcome(done["grant"])
+            outcome = await self._grant_in(session, actor_member_id, role, telegram_user_id, organisation_slug,
+                                           grant=grant)
+            if completion is not None:  # a refusal ends the dialogue too: it is the answer to that press
+                await complete(session, completion, {"grant": outcome.value}, now=self.clock.now())
+            return outcome
+
+    async def _grant_in(self, session: AsyncSession, actor_member_id: int | None, role: Role,
+                        telegram_user_id: int, organisation_slug: str | None, *, grant: bool) -> GrantOutcome:
+        if actor_member_id is not None and not await roles.is_admin(
+                session, actor_member_id, self.config.admins.telegram_user_ids):
+            return GrantOutcome.NOT_ADMIN
+        member = await session.scalar(select(Member).where(Member.telegram_user_id == telegram_user_id))
+        if member is None:
+            return GrantOutcome.UNKNOWN_MEMBER
+        organisation_id = None
+        if role.needs_organisation:
+            if not organisation_slug:
+                return GrantOutcome.ORGANISATION_REQUIRED
+            organisation_id = await session.scalar(
+                select(Organisation.id).where(Organisation.slug == organisation_slug))
+            if organisation_id is None:
+                return GrantOutcome.UNKNOWN_ORGANISATION
+        elif organisation_slug:
+            return GrantOutcome.ORGANISATION_NOT_ALLOWED
+        existing = await session.scalar(select(RoleGrant).where(
+            RoleGrant.member_id == member.id, RoleGrant.role == role,
+            RoleGrant.organisation_id.is_(None) if organisation_id is None
+            else RoleGrant.organisation_id == organisation_id))
+        if grant and existing is not None:
+            return GrantOutcome.ALREADY_HELD
+        if not grant and existing is None:
+            return GrantOutcome.NOT_HELD
+        if grant:
+            session.add(RoleGrant(member_id=member.id, role=role, organisation_id=organisation_id,
+                                  granted_by_member_id=actor_member_id, granted_at=self.clock.now()))
+        else:
+            await session.delete(existing)
+        session.add(AuditEvent(at=self.clock.now(), actor_member_id=actor_member_id,
+                               action="role_granted" if grant else "role_revoked",
+                               details={"member_id": member.id, "role": role.value,
+                                        "organisation": organisation_slug}))
+        return GrantOutcome.GRANTED if grant else GrantOutcome.REVOKED
 
     async def grantees(self) -> list[tuple[str, int | None, Role, str | None]]:
         """Everyone holding a role: (name, telegram id, role, organisation slug)."""

@@ -34,6 +34,7 @@ from bot.db.models import (
     Voucher,
 )
 from bot.db.session import Database
+from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 from bot.services.member_settings import export_preferences, forget_preferences
 from bot.services.outbox_payloads import OutboxKind
 from bot.services.shifts import ShiftService
@@ -124,14 +125,22 @@ class PrivacyService:
             ],
         }
 
-    async def forget(self, member_id: int) -> None:
-        """Erases personal data in one transaction; the ledger's records stay, anonymised."""
+    async def forget(self, member_id: int, *, completion: DialogueCompletion | None = None) -> None:
+        """Erases personal data in one transaction; the ledger's records stay, anonymised.
+
+        The member's dialogue goes too, except with `completion` (the /forget
+        confirmation): that one is left done in the same transaction, holding nothing but
+        that it was done, so a second press is told so and erases nothing more."""
         now = self.clock.now()
         async with self.db.transaction() as session:
+            if completion is not None and await finished_outcome(session, completion) is not None:
+                return
             member = await session.get(Member, member_id)
             if member is None or member.erased_at is not None:
                 return
-            if member.telegram_user_id is not None:
+            if completion is not None:
+                await complete(session, completion, {"erased": True}, now=now)
+            elif member.telegram_user_id is not None:
                 await session.execute(delete(Dialogue).where(Dialogue.chat_id == member.telegram_user_id))
             await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
             await session.execute(delete(GroupMembership).where(GroupMembership.member_id == member_id))

@@ -295,15 +295,20 @@ class SpendingService(CreditingService):
             return result
 
     async def redeem_for(self, coordinator_member_id: int, member_id: int, opportunity_id: int, *,
-                         idempotency_key: str) -> IssuedVoucher | RedeemRefused:
+                         idempotency_key: str, completion: DialogueCompletion | None = None
+                         ) -> IssuedVoucher | RedeemRefused:
         """A coordinator spends for a member who has no Telegram account (they recorded
-        them); the voucher code is handed over on paper or read out."""
+        them); the voucher code is handed over on paper or read out. With `completion`,
+        the spending dialogue ends in the same transaction; pressed again, the same voucher."""
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             raise ValueError(f"idempotency_key must be 1..{IDEMPOTENCY_KEY_MAX} characters")
         async with self.db.transaction() as session:
             if not await roles.may_act_for(session, coordinator_member_id, member_id):
                 return RedeemRefused(RedeemRefusal.NOT_ALLOWED)
-            return await self._redeem(session, member_id, opportunity_id, f"voucher:{idempotency_key}")
+            result = await self._redeem(session, member_id, opportunity_id, f"voucher:{idempotency_key}")
+            if completion is not None and isinstance(result, IssuedVoucher):
+                await close(session, completion, {"voucher_id": result.voucher_id}, now=self.clock.now())
+            return result
 
     async def _redeem(self, session: AsyncSession, member_id: int, opportunity_id: int, ledger_key: str
                       ) -> IssuedVoucher | RedeemRefused:

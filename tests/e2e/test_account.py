@@ -79,9 +79,12 @@ async def test_admin_grants_a_role_in_the_bot(bot: BotUnderTest) -> None:
         grant = await session.scalar(select(RoleGrant))
         assert grant.role is Role.COORDINATOR
         assert (await session.scalar(select(AuditEvent))).action == "role_granted"
-    # The same button pressed again (a double tap) changes nothing and says so.
+    # The same button pressed again (a double tap) changes nothing and says what was done.
     again = await admin.press_data(admin.last_message.message_id, "grant:yes")
-    assert "expired" in (await admin.callback_answer(again))["text"]
+    assert not ((await admin.callback_answer(again))["text"] or "").strip()
+    assert "granted" in admin.messages[-1].text
+    async with bot.services.db.transaction() as session:
+        assert len((await session.scalars(select(RoleGrant))).all()) == 1
 
 
 async def test_unknown_commands_and_free_text_get_an_answer(bot: BotUnderTest) -> None:
