@@ -92,7 +92,13 @@ async def confirm(turn: MemberTurn, data: ConfirmAttendance) -> None:
         await turn.answer(ATTENDANCE_REFUSALS.say(_, result), alert=True)
         return
     assert isinstance(result, AttendanceConfirmed)
-    notice = _.ngettext("Confirmed: {n} person credited.", "Confirmed: {n} people credited.", len(result.credited))
+    # Everyone credited for the shift, by this press or an earlier one: each sign-up is
+    # credited once (by its key, in one transaction), so "Confirm" pressed twice, or
+    # handled again after a crash, says what was done rather than "0 people credited".
+    # (Not a dialogue's outcome: the roster shown after confirming has the same button,
+    # pressed again on purpose once more people are marked.)
+    credited = len(result.credited) + result.already_credited
+    notice = _.ngettext("Confirmed: {n} person credited.", "Confirmed: {n} people credited.", credited)
     if result.unmarked_member_ids:
         notice += " " + _.ngettext("{n} person is not marked yet.", "{n} people are not marked yet.",
                                    len(result.unmarked_member_ids))

@@ -7,15 +7,17 @@ rule, asked before the first question is shown, and again when the change is sav
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from bot.db.models import Role, ShiftStatus
 from bot.i18n import N_
+from bot.services.dialogues import done_step
 from bot.services.shift_authoring import CancelRefusal, EditRefusal, ShiftChanges
 from handlers.base import MemberTurn
 from handlers.callback_data import CallbackData
+from handlers.menu import send_main_menu
 from handlers.routing import Router
 from handlers.shift_buttons import CancelShift, EditShift, OpenShift
 from handlers.shift_questions import (
@@ -35,6 +37,7 @@ from handlers.shifts import show_card
 from handlers.widgets import button, keyboard
 
 EDIT_FLOW = "editshift"
+CANCEL_FLOW = "cancelshift"
 COORDINATORS = {Role.COORDINATOR}
 NOT_THEIRS = N_("Only coordinators of that organisation can do that.")
 
@@ -100,16 +103,35 @@ async def edit_field(turn: MemberTurn, data: EditField) -> None:
 
 async def _apply(turn: MemberTurn, changes: ShiftChanges) -> None:
     shift_id = turn.state.data["shift_id"]
-    result = await turn.services.shifts.edit_shift(turn.member.id, shift_id, changes)
+    completion = turn.completion()
+    if turn.update.message is not None and turn.update.message.text:
+        completion = replace(completion, answer=turn.update.message.text.strip())
+    result = await turn.services.shifts.edit_shift(turn.member.id, shift_id, changes, completion=completion)
     if isinstance(result, EditRefusal):
         if result in EDIT_ENDS:
             await turn.end_dialogue()
         await turn.reply(EDIT_REFUSALS.say(turn.t, result))
         return
-    await turn.end_dialogue()
-    notice = turn.t.ngettext("Saved. {n} booked volunteer has been told.",
-                             "Saved. {n} booked volunteers have been told.", len(result.notified_member_ids))
-    await show_card(turn, shift_id, notice=notice)
+    # The dialogue ended with the change: the same answer handled again changes nothing more.
+    await show_card(turn, shift_id, notice=_saved(turn, len(result.notified_member_ids)))
+
+
+def _saved(turn: MemberTurn, notified: int) -> str:
+    return turn.t.ngettext("Saved. {n} booked volunteer has been told.",
+                           "Saved. {n} booked volunteers have been told.", notified)
+
+
+async def typed_again(turn: MemberTurn, text: str) -> None:
+    """Text sent once an edit is saved. The answer that saved it, again (the same message
+    handled again after a crash, or typed again after "Sorry, something went wrong"), is
+    answered with the change it made; anything else as the dispatcher answers text that
+    no question waits for."""
+    outcome = turn.state.outcome or {}
+    if text.strip() != outcome.get("answer"):
+        await send_main_menu(turn, turn.t.gettext(
+            "I didn't quite catch that. Choose from the menu below, or send /help."))
+        return
+    await show_card(turn, int(outcome["shift_id"]), notice=_saved(turn, len(outcome.get("notified", ()))))
 
 
 async def _edited(turn: MemberTurn, question: str, value: object) -> None:
@@ -145,6 +167,8 @@ async def _retimed(turn: MemberTurn, starts_at: datetime, ends_at: datetime) -> 
 edited_end, edited_times = times_steps(_retimed)
 router.step(EDIT_FLOW, "end", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_end)
 router.step(EDIT_FLOW, "times", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_times)
+for _question in ("venue", "capacity", "description_en", "description_cy", "date", "end", "times"):
+    router.step(EDIT_FLOW, done_step(_question), roles=COORDINATORS, refusal=NOT_THEIRS)(typed_again)
 
 
 @router.callback(CancelShift, roles=COORDINATORS, refusal=NOT_THEIRS)
@@ -153,12 +177,21 @@ async def cancel_shift(turn: MemberTurn, data: CancelShift) -> None:
     if not data.confirmed:
         if await _refused_before_asking(turn, data.shift_id):
             return
+        await turn.set_dialogue(CANCEL_FLOW, "confirm", shift_id=data.shift_id)
         await turn.show(_.gettext("Cancel this shift? Everyone booked or waiting will be told."), keyboard(
             [button(_.gettext("Yes, cancel the shift"), CancelShift(data.shift_id, confirmed=True)),
              button(_.gettext("No, keep it"), OpenShift(data.shift_id))]))
         return
-    result = await turn.services.shifts.cancel_shift(turn.member.id, data.shift_id)
+    dialogue = turn.dialogue
+    if dialogue is None or dialogue.flow != CANCEL_FLOW or dialogue.data.get("shift_id") != data.shift_id:
+        # The question of an older message, or one asked before another dialogue began:
+        # still the coordinator's answer (the service checks who may cancel).
+        await turn.set_dialogue(CANCEL_FLOW, "confirm", shift_id=data.shift_id)
+    # The cancellation ends the dialogue in its own transaction: pressed again, or handled
+    # again after a crash, it is answered with what was done, not "already cancelled".
+    result = await turn.services.shifts.cancel_shift(turn.member.id, data.shift_id, completion=turn.completion())
     if isinstance(result, CancelRefusal):
+        await turn.end_dialogue()
         await turn.answer(CANCEL_REFUSALS.say(_, result), alert=True)
         return
     await turn.show(_.ngettext("The shift is cancelled; {n} person has been told.",

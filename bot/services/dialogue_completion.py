@@ -37,6 +37,10 @@ class DialogueCompletion:
     chat_id: int
     flow: str
     version: int  # the dialogue's version when the member pressed
+    # For a last step that is typed, not pressed: the text, kept with what was done, so
+    # the same text sent again (handled again, or retyped after "Sorry, something went
+    # wrong") is known for a repeat and answered with that.
+    answer: str | None = None
 
 
 async def finished_outcome(session: AsyncSession, completion: DialogueCompletion) -> dict[str, Any] | None:
@@ -61,6 +65,8 @@ async def complete(session: AsyncSession, completion: DialogueCompletion, outcom
     row = await session.get(Dialogue, completion.chat_id)
     if row is None or row.version != completion.version or row.flow != completion.flow:
         raise DialogueMoved(completion.chat_id)
+    if completion.answer is not None:
+        outcome = {**outcome, "answer": completion.answer}
     changed = await rows_changed(session,
         update(Dialogue).where(Dialogue.chat_id == completion.chat_id, Dialogue.version == completion.version)
         .values(step=done_step(row.step), data={**(row.data or {}), "outcome": outcome},

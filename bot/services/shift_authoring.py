@@ -215,14 +215,18 @@ class ShiftAuthoring:
 
     # ------------------------------------------------------------------ editing
 
-    async def edit_shift(self, coordinator_member_id: int, shift_id: int,
-                         changes: ShiftChanges) -> ShiftEdited | EditRefusal:
+    async def edit_shift(self, coordinator_member_id: int, shift_id: int, changes: ShiftChanges, *,
+                         completion: DialogueCompletion | None = None) -> ShiftEdited | EditRefusal:
         """Change a shift that has not started. Booked members are told of a new time,
         venue or address ("shift_changed"); a raised capacity promotes from the waitlist.
 
         Bookings are kept as they are: a new time is not re-checked against members'
         other bookings or DBS dates (they are told, and can leave), and a reminder
         already queued for the old time is not queued again.
+
+        With `completion`, the editing dialogue ends with the change, in its transaction;
+        the same answer handled again is answered with that change, made once (each
+        edit tells the booked members anew, so a second one would tell them twice).
         """
         now = self.clock.now()
         for name in ("starts_at", "ends_at"):
@@ -230,80 +234,106 @@ class ShiftAuthoring:
             if value is not None:
                 require_aware(value, name)
         async with self.db.transaction() as session:
-            shift = await _changeable_shift(session, coordinator_member_id, shift_id, now)
-            if isinstance(shift, Unchangeable):
-                return _EDIT_REFUSAL[shift]
-            before = _shift_fields(shift)
-            after = replace(before, **{
-                name: getattr(changes, name) for name in (
-                    "venue", "address", "latitude", "longitude", "starts_at", "ends_at", "capacity",
-                    "minimum", "description_en", "description_cy")
-                if getattr(changes, name) is not None})
-            if changes.clear_location:
-                after = replace(after, latitude=None, longitude=None)
-            after = replace(after, venue=after.venue.strip(), address=after.address.strip(),
-                            starts_at=after.starts_at.astimezone(UTC),
-                            ends_at=after.ends_at.astimezone(UTC))
-            refusal = check_shift_fields(after, now)
-            if refusal is not None:
-                return EditRefusal(refusal.value)
-            if after.capacity < shift.booked_count:
-                return EditRefusal.CAPACITY_BELOW_BOOKED
-            changed = frozenset(name for name in before.__dataclass_fields__
-                                if getattr(before, name) != getattr(after, name))
-            if not changed:
-                return ShiftEdited(shift_id, frozenset(), (), ())
-            for name in changed:
-                setattr(shift, name, getattr(after, name))
-            await session.flush()
+            if completion is not None and (done := await finished_outcome(session, completion)) is not None:
+                return ShiftEdited(int(done["shift_id"]), frozenset(done["changed"]), tuple(done["notified"]),
+                                   tuple(done["promoted"]))
+            result = await self._edit(session, coordinator_member_id, shift_id, changes, now)
+            if completion is not None and isinstance(result, ShiftEdited):
+                await complete(session, completion, {
+                    "shift_id": result.shift_id, "changed": sorted(result.changed),
+                    "notified": list(result.notified_member_ids), "promoted": list(result.promoted_member_ids)},
+                    now=now)
+            return result
 
-            promoted: list[int] = []
-            if after.capacity > before.capacity:
-                promoted = await self.booking.promote(session, shift, now)
+    async def _edit(self, session: AsyncSession, coordinator_member_id: int, shift_id: int, changes: ShiftChanges,
+                    now: datetime) -> ShiftEdited | EditRefusal:
+        shift = await _changeable_shift(session, coordinator_member_id, shift_id, now)
+        if isinstance(shift, Unchangeable):
+            return _EDIT_REFUSAL[shift]
+        before = _shift_fields(shift)
+        after = replace(before, **{
+            name: getattr(changes, name) for name in (
+                "venue", "address", "latitude", "longitude", "starts_at", "ends_at", "capacity",
+                "minimum", "description_en", "description_cy")
+            if getattr(changes, name) is not None})
+        if changes.clear_location:
+            after = replace(after, latitude=None, longitude=None)
+        after = replace(after, venue=after.venue.strip(), address=after.address.strip(),
+                        starts_at=after.starts_at.astimezone(UTC),
+                        ends_at=after.ends_at.astimezone(UTC))
+        refusal = check_shift_fields(after, now)
+        if refusal is not None:
+            return EditRefusal(refusal.value)
+        if after.capacity < shift.booked_count:
+            return EditRefusal.CAPACITY_BELOW_BOOKED
+        changed = frozenset(name for name in before.__dataclass_fields__
+                            if getattr(before, name) != getattr(after, name))
+        if not changed:
+            return ShiftEdited(shift_id, frozenset(), (), ())
+        for name in changed:
+            setattr(shift, name, getattr(after, name))
+        await session.flush()
 
-            notified: list[int] = []
-            told_of = [label for label, fields in _TOLD_OF if changed & fields]
-            if told_of:
-                digest = hashlib.sha256(
-                    f"{_iso(after.starts_at)}|{_iso(after.ends_at)}|{after.venue}|{after.address}".encode()
-                ).hexdigest()[:10]
-                payload = payloads.ShiftChanged(
-                    shift_id=shift_id, changed=tuple(told_of), old_starts_at=before.starts_at,
-                    old_ends_at=before.ends_at, starts_at=after.starts_at, ends_at=after.ends_at,
-                    old_venue=before.venue, venue=after.venue, old_address=before.address, address=after.address)
-                booked = await session.execute(select(ShiftSignup.id, ShiftSignup.member_id).where(
-                    ShiftSignup.shift_id == shift_id, ShiftSignup.status == SignupStatus.BOOKED,
-                ).order_by(ShiftSignup.id))
-                for signup_id, member_id in booked.all():
-                    if member_id in promoted:  # their promotion message already has the new details
-                        continue
-                    await outbox.enqueue(
-                        session, member_id=member_id, payload=payload, now=now,
-                        dedupe_key=f"shift_changed:{shift_id}:{signup_id}:{now:%Y%m%dT%H%M%S%f}:{digest}")
-                    notified.append(member_id)
-            return ShiftEdited(shift_id, changed, tuple(notified), tuple(promoted))
+        promoted: list[int] = []
+        if after.capacity > before.capacity:
+            promoted = await self.booking.promote(session, shift, now)
 
-    async def cancel_shift(self, coordinator_member_id: int, shift_id: int) -> ShiftCancelled | CancelRefusal:
+        notified: list[int] = []
+        told_of = [label for label, fields in _TOLD_OF if changed & fields]
+        if told_of:
+            digest = hashlib.sha256(
+                f"{_iso(after.starts_at)}|{_iso(after.ends_at)}|{after.venue}|{after.address}".encode()
+            ).hexdigest()[:10]
+            payload = payloads.ShiftChanged(
+                shift_id=shift_id, changed=tuple(told_of), old_starts_at=before.starts_at,
+                old_ends_at=before.ends_at, starts_at=after.starts_at, ends_at=after.ends_at,
+                old_venue=before.venue, venue=after.venue, old_address=before.address, address=after.address)
+            booked = await session.execute(select(ShiftSignup.id, ShiftSignup.member_id).where(
+                ShiftSignup.shift_id == shift_id, ShiftSignup.status == SignupStatus.BOOKED,
+            ).order_by(ShiftSignup.id))
+            for signup_id, member_id in booked.all():
+                if member_id in promoted:  # their promotion message already has the new details
+                    continue
+                await outbox.enqueue(
+                    session, member_id=member_id, payload=payload, now=now,
+                    dedupe_key=f"shift_changed:{shift_id}:{signup_id}:{now:%Y%m%dT%H%M%S%f}:{digest}")
+                notified.append(member_id)
+        return ShiftEdited(shift_id, changed, tuple(notified), tuple(promoted))
+
+    async def cancel_shift(self, coordinator_member_id: int, shift_id: int, *,
+                           completion: DialogueCompletion | None = None) -> ShiftCancelled | CancelRefusal:
         """Cancel a shift; everyone booked or waitlisted is told. Sign-ups are kept as they
-        were (history, and so calendars can show the event as cancelled)."""
+        were (history, and so calendars can show the event as cancelled). With
+        `completion`, the confirmation's dialogue ends in the same transaction, and
+        pressed again it answers with the cancellation the first press made."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            shift = await _changeable_shift(session, coordinator_member_id, shift_id, now)
-            if isinstance(shift, Unchangeable):
-                return _CANCEL_REFUSAL[shift]
-            shift.status = ShiftStatus.CANCELLED
-            shift.cancelled_at = now
-            live = await session.execute(select(ShiftSignup.id, ShiftSignup.member_id, ShiftSignup.status).where(
-                ShiftSignup.shift_id == shift_id, ShiftSignup.status.in_(LIVE_SIGNUP)).order_by(ShiftSignup.id))
-            notified = []
-            for signup_id, member_id, status in live.all():
-                await outbox.enqueue(
-                    session, member_id=member_id, now=now,
-                    payload=payloads.ShiftCancelled(shift_id=shift_id, signup_id=signup_id, was=status,
-                                                    starts_at=shift.starts_at),
-                    dedupe_key=f"shift_cancelled:{signup_id}")
-                notified.append(member_id)
-            return ShiftCancelled(shift_id, tuple(notified))
+            if completion is not None and (done := await finished_outcome(session, completion)) is not None:
+                return ShiftCancelled(int(done["shift_id"]), tuple(done["notified"]))
+            result = await self._cancel(session, coordinator_member_id, shift_id, now)
+            if completion is not None and isinstance(result, ShiftCancelled):
+                await complete(session, completion, {"shift_id": result.shift_id,
+                                                     "notified": list(result.notified_member_ids)}, now=now)
+            return result
+
+    async def _cancel(self, session: AsyncSession, coordinator_member_id: int, shift_id: int,
+                      now: datetime) -> ShiftCancelled | CancelRefusal:
+        shift = await _changeable_shift(session, coordinator_member_id, shift_id, now)
+        if isinstance(shift, Unchangeable):
+            return _CANCEL_REFUSAL[shift]
+        shift.status = ShiftStatus.CANCELLED
+        shift.cancelled_at = now
+        live = await session.execute(select(ShiftSignup.id, ShiftSignup.member_id, ShiftSignup.status).where(
+            ShiftSignup.shift_id == shift_id, ShiftSignup.status.in_(LIVE_SIGNUP)).order_by(ShiftSignup.id))
+        notified = []
+        for signup_id, member_id, status in live.all():
+            await outbox.enqueue(
+                session, member_id=member_id, now=now,
+                payload=payloads.ShiftCancelled(shift_id=shift_id, signup_id=signup_id, was=status,
+                                                starts_at=shift.starts_at),
+                dedupe_key=f"shift_cancelled:{signup_id}")
+            notified.append(member_id)
+        return ShiftCancelled(shift_id, tuple(notified))
 
 
 def _draft_fields(draft: ShiftDraft) -> ShiftFields:
