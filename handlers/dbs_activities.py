@@ -49,10 +49,14 @@ FLAGS = {"d": Flag.REQUIRES_DBS, "r": Flag.REPLACES_REDUCED_SERVICE}
 @router.command("dbs", roles={Role.COORDINATOR, Role.STAFF}, refusal=ONLY_COORDINATORS)
 async def record_dbs(turn: MemberTurn, args: list[str]) -> None:
     _ = turn.t
-    usage = _.gettext("Write it like this: /dbs MEMBER_NUMBER DATE, for example /dbs 42 3/12/2025")
+    usage = (_.gettext("Write it like this: /dbs MEMBER_NUMBER DATE, for example /dbs 42 3/12/2025") + "\n"
+             + _.gettext("To see a member's check: /dbs MEMBER_NUMBER"))
     member_id = number(args[0]) if args else None
-    if len(args) < 2 or member_id is None:
+    if member_id is None:
         await turn.reply(usage)
+        return
+    if len(args) == 1:
+        await _show_status(turn, member_id)
         return
     checked_on = parse_date(" ".join(args[1:]), today=turn.services.hours.today(), prefer="past")
     if isinstance(checked_on, DateError):
@@ -60,11 +64,41 @@ async def record_dbs(turn: MemberTurn, args: list[str]) -> None:
         return
     result = await turn.services.dbs.record_dbs_check(turn.member.id, member_id, checked_on)
     if isinstance(result, DbsRecorded):
-        await turn.reply(_.gettext("Recorded: DBS check of {date}, valid until {until}.",
+        await turn.reply(_.gettext("Recorded for {organisation}: DBS check of {date}, valid until {until}.",
+                                   organisation=await _organisation_name(turn, result.organisation_id),
                                    date=_.date(checked_on, "d MMMM y"),
                                    until=_.date(result.expires_on - timedelta(days=1), "d MMMM y")))
         return
     await turn.reply(DBS_REFUSALS.say(_, result))
+
+
+async def _organisation_name(turn: MemberTurn, organisation_id: int) -> str:
+    organisation = (await turn.services.reference.names()).organisations.get(organisation_id)
+    return organisation.name(turn.language) if organisation is not None else turn.t.gettext("(unknown organisation)")
+
+
+async def _show_status(turn: MemberTurn, member_id: int) -> None:
+    """A member's DBS check as coordinators see it: when, and which organisation recorded it."""
+    _ = turn.t
+    status = await turn.services.dbs.dbs_status(turn.member.id, member_id)
+    if isinstance(status, DbsRefusal):
+        await turn.reply(DBS_REFUSALS.say(_, status))
+        return
+    name = status.display_name or _.plain("(erased member)")
+    if status.checked_on is None or status.organisation_id is None or status.expires_on is None:
+        await turn.reply(_.gettext("{name} (member number {number}) has no DBS check recorded.",
+                                   name=name, number=member_id))
+        return
+    details = {"name": name, "number": member_id, "date": _.date(status.checked_on, "d MMMM y"),
+               "organisation": await _organisation_name(turn, status.organisation_id),
+               "until": _.date(status.expires_on - timedelta(days=1), "d MMMM y")}
+    text = (_.gettext("{name} (member number {number}): DBS check of {date}, recorded by {organisation}, "
+                      "valid until {until}.", **details) if status.valid_today
+            else _.gettext("{name} (member number {number}): DBS check of {date}, recorded by {organisation}, "
+                           "no longer valid (it was valid until {until}).", **details))
+    if not status.counts_across_organisations:
+        text += "\n" + _.gettext("It counts only for shifts of {organisation}.", organisation=details["organisation"])
+    await turn.reply(text)
 
 
 @router.command("activities", roles=STAFF, refusal=ONLY_STAFF)

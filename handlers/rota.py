@@ -161,6 +161,14 @@ def person_line(t: Translator, person: RosterPerson) -> str:
     return t.gettext("▫️ {name}: booked", name=name)
 
 
+def dbs_note(t: Translator, person: RosterPerson) -> str:
+    """For a shift that needs a DBS check: whose check counts for this person that day."""
+    if person.dbs_recorded_by is None:
+        return " · " + t.gettext("🛡 no DBS check valid that day")
+    return " · " + t.gettext("🛡 DBS check recorded by {organisation}",
+                             organisation=person.dbs_recorded_by.name(t.language))
+
+
 def share_link(turn: MemberTurn, shift_id: int) -> str | None:
     username = turn.context.application.bot_data.get("bot_username")
     return f"https://t.me/{username}?start=shift_{shift_id}" if username else None
@@ -176,7 +184,7 @@ async def show_shift(turn: MemberTurn, roster: ShiftRoster, section: Phase, page
              phase_line(_, item),
              _.gettext("Places: {tallies}", tallies=tallies(_, item)), ""]
     people, navigation, page = paged(roster.people, page, lambda number: RotaShift(item.shift_id, section, number))
-    lines.extend(person_line(_, person) for person in people)
+    lines.extend(person_line(_, person) + (dbs_note(_, person) if roster.requires_dbs else "") for person in people)
     if not roster.people:
         lines.append(_.gettext("Nobody has signed up yet."))
     elif navigation:

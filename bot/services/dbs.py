@@ -39,6 +39,21 @@ class DbsRefusal(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class DbsStatus:
+    """A member's DBS check as a coordinator sees it: the latest one made by today, and
+    which organisation recorded it (whose shifts it counts for, when the scheme counts
+    each organisation's checks only for its own shifts)."""
+
+    member_id: int
+    display_name: str | None
+    checked_on: date | None  # None: no check recorded
+    organisation_id: int | None  # the organisation that recorded it
+    expires_on: date | None  # the first day on which it is no longer valid
+    valid_today: bool
+    counts_across_organisations: bool  # the scheme's setting
+
+
+@dataclass(frozen=True)
 class DbsRecorded:
     check_id: int
     member_id: int
@@ -83,6 +98,25 @@ class DbsService:
     async def dbs_valid_on(self, session: AsyncSession, member_id: int, on: date) -> bool:
         return await dbs_valid_on(session, member_id, on, valid_years=self.valid_years)
 
+    async def dbs_status(self, viewer_member_id: int, member_id: int) -> DbsStatus | DbsRefusal:
+        """The member's latest DBS check, for a coordinator or TSO staff (who may record one)."""
+        today = self.clock.now().astimezone(self.config.tz).date()
+        async with self.db.read() as session:
+            if not await _records_checks(session, viewer_member_id):
+                return DbsRefusal.NOT_COORDINATOR
+            member = await session.get(Member, member_id)
+            if member is None or member.erased_at is not None:
+                return DbsRefusal.MEMBER_NOT_FOUND
+            check = await session.scalar(select(DbsCheck).where(
+                DbsCheck.member_id == member_id, DbsCheck.checked_on <= today)
+                .order_by(DbsCheck.checked_on.desc(), DbsCheck.id.desc()).limit(1))
+            across = self.config.shifts.dbs_counts_across_organisations
+            if check is None:
+                return DbsStatus(member_id, member.display_name, None, None, None, False, across)
+            return DbsStatus(member_id, member.display_name, check.checked_on, check.organisation_id,
+                             add_years(check.checked_on, self.valid_years),
+                             dbs_check_valid_on(check.checked_on, today, self.valid_years), across)
+
     async def record_dbs_check(self, coordinator_member_id: int, member_id: int, checked_on: date, *,
                                organisation_id: int | None = None) -> DbsRecorded | DbsRefusal:
         """Record that `member_id` had a DBS check on `checked_on`.
@@ -94,8 +128,7 @@ class DbsService:
         now = self.clock.now()
         today = now.astimezone(self.config.tz).date()
         async with self.db.transaction() as session:
-            coordinated = (set(await roles.organisations_with_role(session, coordinator_member_id, Role.COORDINATOR))
-                           | set(await roles.organisations_with_role(session, coordinator_member_id, Role.STAFF)))
+            coordinated = await _records_checks(session, coordinator_member_id)
             if not coordinated or (organisation_id is not None and organisation_id not in coordinated):
                 return DbsRefusal.NOT_COORDINATOR
             if member_id == coordinator_member_id:
@@ -116,3 +149,9 @@ class DbsService:
                                             "organisation_id": organisation_id}))
             return DbsRecorded(check.id, member_id, checked_on, organisation_id,
                                add_years(checked_on, self.valid_years))
+
+
+async def _records_checks(session: AsyncSession, member_id: int) -> set[int]:
+    """The organisations for which the member records DBS checks (coordinator or staff)."""
+    return (set(await roles.organisations_with_role(session, member_id, Role.COORDINATOR))
+            | set(await roles.organisations_with_role(session, member_id, Role.STAFF)))

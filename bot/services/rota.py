@@ -22,6 +22,7 @@ from bot.config import Config
 from bot.db.models import (
     ActivityType,
     Attendance,
+    DbsCheck,
     Member,
     Neighbourhood,
     Organisation,
@@ -33,7 +34,10 @@ from bot.db.models import (
 )
 from bot.db.session import Database
 from bot.services import roles
+from bot.services.dbs import counting_organisation
 from bot.services.reference import Named
+from bot.services.shift_booking import local_date
+from bot.services.shift_rules import dbs_check_valid_on
 
 __all__ = [
     "Phase",
@@ -122,6 +126,9 @@ class RosterPerson:
     standing: Standing
     credited: bool  # attendance confirmed and hours credited
     waiting_position: int | None  # 1-based, for WAITING
+    # For a shift that needs a DBS check: the organisation that recorded the check valid
+    # on the shift's day (one that counts for this shift), None if there is none.
+    dbs_recorded_by: Named | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ class ShiftRoster:
     may_edit: bool
     may_cancel: bool
     may_take_attendance: bool
+    requires_dbs: bool = False  # each person's check is shown (RosterPerson.dbs_recorded_by)
 
     def count(self, standing: Standing) -> int:
         return sum(1 for person in self.people if person.standing is standing)
@@ -187,6 +195,8 @@ class RotaService:
                 .join(Member, Member.id == ShiftSignup.member_id)
                 .where(ShiftSignup.shift_id == shift_id, ShiftSignup.status != SignupStatus.CANCELLED)
                 .order_by(ShiftSignup.id))).all()
+            checks = (await self._dbs_recorded_by(session, shift, [row.member_id for row in rows])
+                      if shift.requires_dbs else {})
             people = []
             position = 0
             for row in rows:
@@ -195,12 +205,32 @@ class RotaService:
                 people.append(RosterPerson(
                     member_id=row.member_id, display_name=row.display_name,
                     standing=_standing(row.status, row.attendance), credited=row.time_entry_id is not None,
-                    waiting_position=position if row.status is SignupStatus.WAITLISTED else None))
+                    waiting_position=position if row.status is SignupStatus.WAITLISTED else None,
+                    dbs_recorded_by=checks.get(row.member_id)))
             people.sort(key=lambda person: _STANDING_ORDER[person.standing])  # stable: booking order within each
             return ShiftRoster(
                 item=item, people=tuple(people), may_edit=item.phase is Phase.UPCOMING,
                 may_cancel=item.phase is Phase.UPCOMING,
-                may_take_attendance=item.phase in (Phase.RUNNING, Phase.AWAITING_ATTENDANCE, Phase.ENDED))
+                may_take_attendance=item.phase in (Phase.RUNNING, Phase.AWAITING_ATTENDANCE, Phase.ENDED),
+                requires_dbs=shift.requires_dbs)
+
+    async def _dbs_recorded_by(self, session: AsyncSession, shift: Shift, member_ids: list[int]) -> dict[int, Named]:
+        """Who recorded each member's check valid on the shift's day, among the checks that
+        count for it (anyone's, or its own organisation's: the scheme's setting)."""
+        day = local_date(self.config, shift.starts_at)
+        query = (select(DbsCheck.member_id, DbsCheck.checked_on, Organisation.id, Organisation.slug,
+                        Organisation.name_en, Organisation.name_cy)
+                 .join(Organisation, Organisation.id == DbsCheck.organisation_id)
+                 .where(DbsCheck.member_id.in_(member_ids), DbsCheck.checked_on <= day)
+                 .order_by(DbsCheck.checked_on.desc(), DbsCheck.id.desc()))
+        counting = counting_organisation(self.config, shift.organisation_id)
+        if counting is not None:
+            query = query.where(DbsCheck.organisation_id == counting)
+        found: dict[int, Named] = {}
+        for member_id, checked_on, organisation_id, slug, name_en, name_cy in (await session.execute(query)).all():
+            if member_id not in found and dbs_check_valid_on(checked_on, day, self.config.shifts.dbs_valid_years):
+                found[member_id] = Named(organisation_id, slug, name_en, name_cy)
+        return found
 
 
 def _standing(status: SignupStatus, attendance: Attendance | None) -> Standing:

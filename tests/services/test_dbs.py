@@ -122,3 +122,23 @@ async def test_whether_another_organisations_check_counts_is_the_schemes_setting
     assert await ShiftService(world.db, own_only, world.clock).sign_up(member, shift_id) is SignupOutcome.DBS_REQUIRED
     assert world.config.shifts.dbs_counts_across_organisations  # the default: any organisation's check counts
     assert await world.shifts.sign_up(member, shift_id) is SignupOutcome.BOOKED
+
+
+async def test_coordinators_see_which_organisation_recorded_a_check(world: World) -> None:
+    member, volunteer = await world.member("Nia"), await world.member("Sam")
+    dbs = DbsService(world.db, world.config, world.clock)
+    none_yet = await dbs.dbs_status(world.coordinator, member)
+    assert none_yet.checked_on is None and not none_yet.valid_today
+    await dbs.record_dbs_check(world.ely_coordinator, member, date(2023, 6, 1))  # by Ely, then expired...
+    await dbs.record_dbs_check(world.coordinator, member, date(2026, 11, 1))  # ...and again by Splott
+    status = await dbs.dbs_status(world.ely_coordinator, member)
+    assert (status.checked_on, status.organisation_id, status.expires_on, status.valid_today) == (
+        date(2026, 11, 1), world.ref["splott-community"], date(2029, 11, 1), True)
+    assert status.counts_across_organisations
+    own_only = world.config.model_copy(update={"shifts": world.config.shifts.model_copy(
+        update={"dbs_counts_across_organisations": False})})
+    assert not (await DbsService(world.db, own_only, world.clock).dbs_status(
+        world.coordinator, member)).counts_across_organisations
+    # Only those who may record a check see one.
+    assert await dbs.dbs_status(volunteer, member) is DbsRefusal.NOT_COORDINATOR
+    assert await dbs.dbs_status(world.coordinator, 99_999) is DbsRefusal.MEMBER_NOT_FOUND
