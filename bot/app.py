@@ -17,6 +17,7 @@ from bot.delivery.pacing import PaceLimits, Pacer
 from bot.delivery.roles import ProcessRole
 from bot.delivery.worker import ScheduledJob, Worker
 from bot.i18n import LANGUAGES, translator
+from bot.metrics import Metrics
 from bot.services.container import Services
 from bot.tolerant_bot import TolerantBot
 
@@ -65,6 +66,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
                       role: ProcessRole = ProcessRole.ALL) -> Application[Any, Any, Any, Any, Any, Any]:
     # Imported here: handlers import telegram, and bot/ must stay importable without it.
     import handlers
+    from handlers import observed
 
     config = services.config
     pacer = Pacer(PaceLimits(overall_per_s=config.delivery.ceiling_per_second))
@@ -83,8 +85,10 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     application = ApplicationBuilder().application_class(InboxApplication).bot(bot).post_init(_post_init).build()
     application.bot_data["services"] = services
     application.bot_data["role"] = role
+    metrics = application.bot_data["metrics"] = Metrics()
     if role.takes_updates:
         handlers.register(application)
+        observed.install(application, metrics)  # a log line and metrics per update
         # The inbox: this process's claims renewed, and what a dead one left taken over.
         lease = services.inbox.lease.total_seconds()
         assert application.job_queue is not None  # python-telegram-bot's job-queue extra is installed
@@ -96,6 +100,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
             settings=DispatcherSettings(concurrency=config.delivery.concurrency, idle_s=outbox_interval,
                                         lease=timedelta(seconds=config.delivery.lease_seconds)))
         application.bot_data["dispatcher"] = dispatcher
+        metrics.read_delivery_from(lambda: dispatcher.stats)
         application.bot_data["worker"] = Worker(application, services, dispatcher, [
             ScheduledJob(_expire_vouchers, VOUCHER_EXPIRY_INTERVAL_SECONDS, 5, "voucher-expiry"),
             ScheduledJob(_queue_reminders, REMINDER_INTERVAL_SECONDS, 3, "shift-reminders"),

@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Config, ConfigError, load_config, require_token
 from bot.db.session import DatabaseUrlError
@@ -23,6 +23,7 @@ from bot.log_redaction import install as install_redaction
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts without the whole bot
     from bot.services.container import Services
 
+T = TypeVar("T")
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
@@ -63,7 +64,7 @@ def secrets_of(config: Config) -> list[str]:
     configured), the database password."""
     from sqlalchemy.engine import make_url
 
-    secrets = [config.telegram.token, getattr(config.telegram, "webhook_secret", "") or ""]
+    secrets = [config.telegram.token, config.webhook.secret]
     with contextlib.suppress(Exception):
         secrets.append(make_url(config.database.url).password or "")
     return secrets
@@ -93,29 +94,66 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
     require_token(config)
 
     async def serve(services: Services) -> int:
-        from telegram.error import InvalidToken, NetworkError
-
         from bot.delivery.roles import ProcessRole
         from bot.runtime import start_polling, stop
 
-        try:
-            application = await start_polling(services, role=ProcessRole(args.role))
-        except InvalidToken:
-            raise ConfigError("telegram.token: Telegram does not accept this token; copy it again from "
-                              "@BotFather") from None
-        except NetworkError as error:
-            raise ConfigError(f"telegram.base_url: cannot reach {config.telegram.base_url} ({error})") from None
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stopping.set)
+        application = await _starting(config, start_polling(services, role=ProcessRole(args.role)))
         print(f"coprod-bot is running (database {services.db.dialect}, role {args.role}); press Ctrl+C to stop.",
               flush=True)
-        await stopping.wait()
+        await _until_stopped()
         await stop(application)
         return 0
 
     return await _with_services(config, serve)
+
+
+async def _serve(config: Config, args: argparse.Namespace) -> int:
+    """Webhook mode: one replica of several behind a load balancer (bot/webhook.py)."""
+    from bot.webhook import require_webhook
+
+    require_token(config)
+    require_webhook(config.webhook)
+
+    async def serve(services: Services) -> int:
+        from bot.delivery.roles import ProcessRole
+        from bot.runtime import stop
+        from bot.webhook import start_webhook
+
+        try:
+            application, ingress = await _starting(config, start_webhook(services, role=ProcessRole(args.role)))
+        except OSError as error:
+            raise ConfigError(f"webhook.listen_port: cannot listen on {config.webhook.listen_host}:"
+                              f"{config.webhook.listen_port} ({error.strerror})") from None
+        print(f"coprod-bot is running (webhook on {config.webhook.listen_host}:{ingress.port}, database "
+              f"{services.db.dialect}, role {args.role}); press Ctrl+C to stop.", flush=True)
+        await _until_stopped()
+        # New requests refused first, then what is in flight finishes, then the lease goes.
+        await ingress.stop()
+        await stop(application)
+        return 0
+
+    return await _with_services(config, serve)
+
+
+async def _starting(config: Config, starting: Awaitable[T]) -> T:
+    """Telegram's refusals at start-up, worded for the operator."""
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        return await starting
+    except InvalidToken:
+        raise ConfigError("telegram.token: Telegram does not accept this token; copy it again from "
+                          "@BotFather") from None
+    except NetworkError as error:
+        raise ConfigError(f"telegram.base_url: cannot reach {config.telegram.base_url} ({error})") from None
+
+
+async def _until_stopped() -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
 
 
 async def _demo(config: Config, args: argparse.Namespace) -> int:
@@ -222,6 +260,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="ingress: take members' updates in; worker: scheduled jobs and sending (one leader per "
                           "database); all: both (default)")
     run.set_defaults(action=_run)
+
+    serve = commands.add_parser("serve", parents=[common],
+                                help="run a webhook replica ([webhook] in the config; several may share a database)")
+    serve.add_argument("--role", choices=["all", "ingress"], default="all",
+                       help="all: also stand for the worker lease (default); ingress: take updates only")
+    serve.set_defaults(action=_serve)
 
     demo = commands.add_parser("demo", parents=[common], help="a local demo: emulator, bot and a terminal chat")
     demo.add_argument("--database", default=None, help="SQLite file for the demo (default: a fresh temporary one)")

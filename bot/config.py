@@ -12,6 +12,7 @@ following a README, not Python developers.
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import tomllib
@@ -36,6 +37,11 @@ from bot.db.models import OrganisationKind, SpendKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+class LogFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class ConfigError(Exception):
@@ -173,6 +179,26 @@ class DeliveryConfig(_Strict):
         return self.paid_messages_per_second if self.allow_paid_broadcast else self.messages_per_second
 
 
+class WebhookConfig(_Strict):
+    """`coprod-bot serve`: Telegram posts updates to `url` (HTTPS, through a reverse
+    proxy), which forwards to `listen_host:listen_port` of each replica."""
+
+    url: str = ""  # the public HTTPS address Telegram posts to; empty = no webhook
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+    path: str = Field(default="/telegram", pattern=r"^/[A-Za-z0-9/_-]*$")
+    # Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; set it from the
+    # environment (COPROD_WEBHOOK__SECRET), never in a file under version control.
+    secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    max_connections: int = Field(default=40, ge=1, le=100)
+
+
+class LoggingConfig(_Strict):
+    # "text" (one readable line per record) or "json" (one JSON object per line).
+    format: LogFormat = LogFormat.TEXT
+    level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+
 class AdminsConfig(_Strict):
     telegram_user_ids: list[int] = Field(default_factory=list)
 
@@ -189,6 +215,8 @@ class Config(BaseSettings):
     spending: SpendingConfig = SpendingConfig()
     shifts: ShiftsConfig = ShiftsConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    webhook: WebhookConfig = WebhookConfig()
+    logging: LoggingConfig = LoggingConfig()
     neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
     organisations: list[Organisation] = Field(default_factory=list)
     activity_types: list[ActivityType] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -18,6 +19,8 @@ from bot.services.container import Services
 from bot.services.reference import sync_reference_data
 
 log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Services:
@@ -35,18 +38,31 @@ async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool =
     return Services.build(db, config, clock or SystemClock())
 
 
-async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbox_interval: float = 0.5,
-                        role: ProcessRole = ProcessRole.ALL) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Starts this process's role: polling for the ingress, the leader-guarded jobs and
-    dispatcher for the worker, both for `all`."""
+async def start_application(services: Services, *, role: ProcessRole = ProcessRole.ALL, poll_timeout: float = 10.0,
+                            outbox_interval: float = 0.5,
+                            before_work: Callable[[AnyApplication], None] | None = None) -> AnyApplication:
+    """The application built and started, its worker (if any) standing for the lease;
+    taking updates in is left to the caller (polling or a webhook). `before_work` sees
+    the application before the worker starts (to hook into its terms)."""
     application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval,
                                     role=role)
     await application.initialize()
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)
     await application.start()
+    if before_work is not None:
+        before_work(application)
     if role.works:
         application.bot_data["worker"].start()
+    return application
+
+
+async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbox_interval: float = 0.5,
+                        role: ProcessRole = ProcessRole.ALL) -> AnyApplication:
+    """Starts this process's role: polling for the ingress, the leader-guarded jobs and
+    dispatcher for the worker, both for `all`."""
+    application = await start_application(services, role=role, poll_timeout=poll_timeout,
+                                          outbox_interval=outbox_interval)
     if role.takes_updates:
         # What a previous process received and never handled goes first.
         await enqueue_abandoned(application)
@@ -57,7 +73,7 @@ async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbo
     return application
 
 
-async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def stop(application: AnyApplication) -> None:
     worker = application.bot_data.get("worker")
     if worker is not None:
         await worker.stop()

@@ -45,6 +45,9 @@ class Worker:
                             ttl=timedelta(seconds=services.config.delivery.leader_lease_seconds))
         self.leadership = Leadership(lease, on_gain=self._take_over)
         self.dispatcher = dispatcher
+        # Run at each new term besides the jobs (the webhook's registration); each must
+        # not raise, or the term would not start.
+        self.on_gain: list[Callable[[], Coroutine[Any, Any, None]]] = []
         dispatcher.may_send = self.leadership.is_leader
         assert application.job_queue is not None  # python-telegram-bot's job-queue extra is installed
         for job in jobs:
@@ -76,3 +79,5 @@ class Worker:
         for job in self.jobs:
             self.application.job_queue.run_once(self._as_leader(job.callback), when=0.05, name=f"{job.name}-now")
         self.dispatcher.wake()
+        for hook in self.on_gain:
+            await hook()

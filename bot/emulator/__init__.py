@@ -7,8 +7,10 @@ through ``emu.user(...)``.  Nothing in PTB is mocked.
 Emulated, with Telegram's real rules and error texts:
 
 * getMe, getUpdates (long polling, offset confirmation, limit, persistent
-  allowed_updates, 409 when two pollers compete), deleteWebhook,
-  getWebhookInfo, close, logOut;
+  allowed_updates, 409 when two pollers compete or a webhook is set),
+  setWebhook / deleteWebhook / getWebhookInfo with delivery by POST to the
+  URL (secret header, retried on a non-2xx answer or none; see webhook.py),
+  close, logOut;
 * sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
   sendDocument / sendPhoto (multipart uploads or re-sent file_ids), getFile
   plus file downloads under ``base_file_url``, sendChatAction,
@@ -30,8 +32,8 @@ for update types without a helper, ``TelegramEmulator(clock=ManualClock())``
 (``bot.emulator.clock``) to move rate-limit and callback deadlines without
 sleeping, and users default to ``language_code="en"`` when none is given.
 
-Not emulated: groups, channels, inline mode, webhooks (setWebhook is an
-unknown method), payments, media other than documents and photos, editing
+Not emulated: groups, channels, inline mode, webhook certificates and IP
+allow-lists, payments, media other than documents and photos, editing
 captions or media, message forwarding and copying, MarkdownV2 parsing
 ("Markdown"/"MarkdownV2" text is stored unparsed), automatic url/mention
 entity detection, the 48-hour edit/delete window, URL fetching for files.

@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from . import messaging
+from . import messaging, webhook
 from .errors import GETUPDATES_CONFLICT, bad_request, conflict
 from .params import Params
 from .wire import file_dict
@@ -30,6 +30,7 @@ _MENU_BUTTONS = frozenset({"default", "commands", "web_app"})
 
 # -- updates -------------------------------------------------------------------------
 async def get_updates(emu: TelegramEmulator, params: Params, ctx: RequestContext) -> Any:
+    webhook.refuse_polling_while_active(emu)
     queue = emu.updates
     offset = params.get_int("offset")
     limit = min(100, max(1, params.get_int("limit", 100) or 100))
@@ -73,16 +74,6 @@ async def _superseded(ctx: RequestContext) -> Any:
             return []
         await asyncio.sleep(0.01)
     raise conflict(GETUPDATES_CONFLICT)
-
-
-async def delete_webhook(emu: TelegramEmulator, params: Params, ctx: RequestContext) -> Any:
-    if params.get_bool("drop_pending_updates"):
-        emu.updates.drop_pending()
-    return True
-
-
-async def get_webhook_info(emu: TelegramEmulator, params: Params, ctx: RequestContext) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": emu.updates.pending_count}
 
 
 # -- the bot itself ----------------------------------------------------------------------
@@ -206,8 +197,9 @@ async def get_file(emu: TelegramEmulator, params: Params, ctx: RequestContext) -
 
 _TABLE: dict[str, Handler] = {
     "getUpdates": get_updates,
-    "deleteWebhook": delete_webhook,
-    "getWebhookInfo": get_webhook_info,
+    "setWebhook": webhook.set_webhook,
+    "deleteWebhook": webhook.delete_webhook,
+    "getWebhookInfo": webhook.get_webhook_info,
     "getMe": get_me,
     "close": acknowledge,
     "logOut": acknowledge,

@@ -20,6 +20,7 @@ from .models import BotMessage, CallbackQueryRecord, File
 from .params import Params
 from .updates import UpdateQueue
 from .user import EmulatedUser
+from .webhook import WebhookPusher
 from .wire import message_dict
 
 _log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class TelegramEmulator:
         self.clock = clock
         self.rate_limiter = RateLimiter(self.limits, clock)
         self.updates = UpdateQueue()
+        self.webhook = WebhookPusher(self)
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
@@ -94,6 +96,7 @@ class TelegramEmulator:
 
     async def stop(self) -> None:
         self._closing = True
+        await self.webhook.stop()
         self.updates.notify()  # release long polls so shutdown does not wait for them
         if self._runner is not None:
             await self._runner.cleanup()
@@ -169,6 +172,11 @@ class TelegramEmulator:
             if update.get("callback_query", {}).get("id") == query_id:
                 return update_id
         raise LookupError(f"no update carried callback query {query_id}")
+
+    def spread_webhook(self, urls: list[str]) -> None:
+        """A load balancer in front of several replicas: webhook deliveries go to these
+        URLs in turn instead of the registered one (which must still be set)."""
+        self.webhook.state.spread = list(urls)
 
     def forget_rejections(self, method: str) -> None:
         """Drop the recorded rejections of one method (for tests where they are expected)."""

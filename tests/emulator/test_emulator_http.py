@@ -20,7 +20,7 @@ async def test_wrong_token_is_unauthorized(emu: TelegramEmulator, make_bot) -> N
 async def test_unknown_method_and_raw_requests(emu: TelegramEmulator, ceri: EmulatedUser) -> None:
     url = f"{emu.base_url}{emu.token}"
     async with httpx.AsyncClient() as client:
-        unknown = await client.post(f"{url}/setWebhook", data={"url": "https://example.com"})
+        unknown = await client.post(f"{url}/sendInvoice", data={"chat_id": 1001, "title": "x"})
         assert unknown.status_code == 404
         assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
         # A JSON body with typed values, and a lower-case method name.
@@ -31,9 +31,9 @@ async def test_unknown_method_and_raw_requests(emu: TelegramEmulator, ceri: Emul
         assert me.json()["result"]["username"] == "coprod_test_bot"
         too_long = await client.get(f"{url}/sendMessage", params={"chat_id": "1001", "text": "x" * 4097})
         assert too_long.status_code == 400
-    assert [r[0] for r in emu.requests] == ["setWebhook", "sendMessage", "getMe", "sendMessage"]
+    assert [r[0] for r in emu.requests] == ["sendInvoice", "sendMessage", "getMe", "sendMessage"]
     assert emu.requests[1][1] == {"chat_id": 1001, "text": "123"}
-    assert [r[:2] for r in emu.rejections] == [("setWebhook", 404), ("sendMessage", 400)]
+    assert [r[:2] for r in emu.rejections] == [("sendInvoice", 404), ("sendMessage", 400)]
 
 
 async def test_form_values_keep_their_declared_types(

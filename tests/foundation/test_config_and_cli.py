@@ -188,3 +188,16 @@ async def test_run_answers_members_and_stops_cleanly_on_sigterm(tmp_path: Path) 
         if process.returncode is None:
             process.kill()
         await emulator.stop()
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "webhook.secret: missing; set COPROD_WEBHOOK__SECRET"),
+    ({"COPROD_WEBHOOK__SECRET": "a-long-enough-secret"}, "webhook.url: must be the public https:// address"),
+    ({"COPROD_WEBHOOK__SECRET": "not allowed!"}, "webhook.secret: String should match pattern"),
+], ids=["no secret", "no url", "bad secret"])
+def test_serve_without_a_usable_webhook_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str],
+                                                               expected: str) -> None:
+    result = run_cli("serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "COPROD_TELEGRAM_TOKEN": "1:abc", **env})
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
