@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Config, ConfigError, load_config, require_token
 from bot.db.session import DatabaseUrlError
-from bot.log_redaction import install as install_redaction
+from bot.logs import configure as configure_logging
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts without the whole bot
     from bot.services.container import Services
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(args.config) if config_given else Path("config.toml")
     try:
         config = load_config(config_path, require_file=config_given)
-        install_redaction(secrets_of(config))
+        configure_logging(config.logging, verbose=getattr(args, "verbose", False), secrets=secrets_of(config))
         code: int = asyncio.run(args.action(config, args))
         return code
     except (ConfigError, DatabaseUrlError) as error:
@@ -97,7 +97,13 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         from bot.delivery.roles import ProcessRole
         from bot.runtime import start_polling, stop
 
-        application = await _starting(config, start_polling(services, role=ProcessRole(args.role)))
+        role = ProcessRole(args.role)
+        # A worker beside webhook replicas (serve --role ingress) registers the webhook
+        # while it leads; a process that polls must not (polling and a webhook exclude
+        # each other).
+        registering = role is ProcessRole.WORKER and bool(config.webhook.url and config.webhook.secret)
+        application = await _starting(config, start_polling(
+            services, role=role, before_work=_webhook_registration() if registering else None))
         print(f"coprod-bot is running (database {services.db.dialect}, role {args.role}); press Ctrl+C to stop.",
               flush=True)
         await _until_stopped()
@@ -133,6 +139,12 @@ async def _serve(config: Config, args: argparse.Namespace) -> int:
         return 0
 
     return await _with_services(config, serve)
+
+
+def _webhook_registration() -> Callable[..., None]:
+    from bot.webhook import register_when_leading
+
+    return register_when_leading
 
 
 async def _starting(config: Config, starting: Awaitable[T]) -> T:

@@ -58,11 +58,12 @@ async def start_application(services: Services, *, role: ProcessRole = ProcessRo
 
 
 async def start_polling(services: Services, *, poll_timeout: float = 10.0, outbox_interval: float = 0.5,
-                        role: ProcessRole = ProcessRole.ALL) -> AnyApplication:
+                        role: ProcessRole = ProcessRole.ALL,
+                        before_work: Callable[[AnyApplication], None] | None = None) -> AnyApplication:
     """Starts this process's role: polling for the ingress, the leader-guarded jobs and
     dispatcher for the worker, both for `all`."""
     application = await start_application(services, role=role, poll_timeout=poll_timeout,
-                                          outbox_interval=outbox_interval)
+                                          outbox_interval=outbox_interval, before_work=before_work)
     if role.takes_updates:
         # What a previous process received and never handled goes first.
         await enqueue_abandoned(application)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import itertools
 import logging
 from typing import Any
 
@@ -63,6 +64,54 @@ def secret_matches(given: str | None, expected: str) -> bool:
     return hmac.compare_digest((given or "").encode(), expected.encode())
 
 
+class WebhookRegistration:
+    """The leader tells Telegram where to post, at each new term (a replica that took
+    over may be the only one left); retried in the background, so a Telegram that is
+    away for a moment never holds up the new leader's work."""
+
+    def __init__(self, application: AnyApplication, config: WebhookConfig) -> None:
+        self.application = application
+        self.config = config
+        self._task: asyncio.Task[None] | None = None
+
+    async def on_leadership(self) -> None:
+        """Called by the worker at each new term; returns at once and never raises."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._register(), name="set-webhook")
+
+    async def stop(self) -> None:
+        await _cancel(self._task)
+
+    async def _register(self) -> None:
+        for attempt in itertools.count():
+            try:
+                await self.application.bot.set_webhook(
+                    self.config.url, secret_token=self.config.secret, allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False, max_connections=self.config.max_connections)
+                log.info("registered the webhook with Telegram")
+                return
+            except TelegramError as error:
+                pause = REGISTER_RETRY_S[min(attempt, len(REGISTER_RETRY_S) - 1)]
+                log.warning("could not register the webhook (%s); trying again in %s s", error, pause)
+                await asyncio.sleep(pause)
+
+
+def register_when_leading(application: AnyApplication) -> None:
+    """For a worker beside `serve --role ingress` replicas: its leader registers the webhook."""
+    worker = application.bot_data.get("worker")
+    if worker is not None:
+        registration = WebhookRegistration(application, application.bot_data["services"].config.webhook)
+        application.bot_data["webhook_registration"] = registration
+        worker.on_gain.append(registration.on_leadership)
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class WebhookIngress:
     def __init__(self, application: AnyApplication, services: Services) -> None:
         self.application = application
@@ -73,7 +122,7 @@ class WebhookIngress:
         self.draining = False
         self._runner: web.AppRunner | None = None
         self._nudging: asyncio.Task[None] | None = None
-        self._registering: asyncio.Task[None] | None = None
+        self.registration = WebhookRegistration(application, self.config)
         self.port = 0
 
     @property
@@ -104,11 +153,8 @@ class WebhookIngress:
         """Stop taking updates (the load balancer sees /readyz fail), finish the requests
         in flight; the handlers' queue is drained by the application's own stop."""
         self.draining = True
-        for task in (self._nudging, self._registering):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await _cancel(self._nudging)
+        await self.registration.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -174,25 +220,6 @@ class WebhookIngress:
             self.metrics.set_state(backlog, leader=worker is not None and worker.leadership.is_leader())
         return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
-    # -- registering with Telegram (the leader only) ----------------------------------------
-    async def on_leadership(self) -> None:
-        """Called by the worker at each new term; must return at once and never raise."""
-        if self._registering is None or self._registering.done():
-            self._registering = asyncio.create_task(self._register(), name="set-webhook")
-
-    async def _register(self) -> None:
-        for attempt in range(len(REGISTER_RETRY_S) + 1):
-            try:
-                await self.bot.set_webhook(self.config.url, secret_token=self.config.secret,
-                                           allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-                                           max_connections=self.config.max_connections)
-                log.info("registered the webhook with Telegram")
-                return
-            except TelegramError as error:
-                pause = REGISTER_RETRY_S[min(attempt, len(REGISTER_RETRY_S) - 1)]
-                log.warning("could not register the webhook (%s); trying again in %s s", error, pause)
-                await asyncio.sleep(pause)
-
 
 async def start_webhook(services: Services, *, role: ProcessRole = ProcessRole.ALL, outbox_interval: float = 0.5,
                         host: str | None = None, port: int | None = None) -> tuple[AnyApplication, WebhookIngress]:
@@ -215,4 +242,4 @@ def _registering_hook(application: AnyApplication) -> None:
     application.bot_data["webhook"] = ingress
     worker = application.bot_data.get("worker")
     if worker is not None:
-        worker.on_gain.append(ingress.on_leadership)
+        worker.on_gain.append(ingress.registration.on_leadership)

@@ -228,6 +228,7 @@ class Dispatcher:
             return
         try:
             await self.outbox.record(reports)
+            _log_batch(reports)
         except asyncio.CancelledError:
             # stop() cancels the recording loop; what it was writing is written by stop()'s
             # own last _record, not lost (a sent row left unrecorded would be sent again).
@@ -261,6 +262,14 @@ class Dispatcher:
             await work
         except Exception:
             log.exception("delivery bookkeeping failed")
+
+
+def _log_batch(reports: list[Report]) -> None:
+    """One line per recorded batch of deliveries (ids only: what a member was told is theirs)."""
+    sent = sum(isinstance(report, Delivered) for report in reports)
+    failed = len(reports) - sent
+    log.info("delivery batch recorded: %d sent, %d failed", sent, failed,
+             extra={"event": "delivery", "sent": sent, "failed": failed})
 
 
 def _order(row: Claimed) -> tuple[int, int]:

@@ -24,6 +24,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -52,6 +53,7 @@ class WebhookState:
     last_error_message: str | None = None
     spread: list[str] = field(default_factory=list)  # a test's load balancer: these instead of url
     attempts: int = 0  # POSTs made, for tests
+    delivered_to: dict[int, str] = field(default_factory=dict)  # update_id -> the URL that took it
     failures: int = 0
 
 
@@ -67,15 +69,18 @@ class WebhookPusher:
         return bool(self.state.url)
 
     def set(self, url: str, secret: str | None, max_connections: int, allowed: list[str] | None) -> None:
-        spread = self.state.spread
-        self.state = WebhookState(url=url, secret=secret, max_connections=max_connections,
-                                  allowed_updates=allowed, spread=spread)
+        old = self.state
+        self.state = WebhookState(url=url, secret=secret, max_connections=max_connections, allowed_updates=allowed,
+                                  spread=old.spread, attempts=old.attempts, failures=old.failures,
+                                  delivered_to=old.delivered_to)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._push(), name="emulator-webhook")
         self.emu.updates.notify()
 
     async def delete(self) -> None:
-        self.state = WebhookState(spread=self.state.spread)
+        old = self.state
+        self.state = WebhookState(spread=old.spread, attempts=old.attempts, failures=old.failures,
+                                  delivered_to=old.delivered_to)
         await self.stop()
 
     async def stop(self) -> None:
@@ -119,6 +124,7 @@ class WebhookPusher:
             async with session.post(target, data=json.dumps(update, ensure_ascii=False), headers=headers) as answer:
                 await answer.read()
                 if 200 <= answer.status < 300:
+                    self.state.delivered_to[update["update_id"]] = target
                     return True
                 error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -137,6 +143,8 @@ async def set_webhook(emu: TelegramEmulator, params: Params, ctx: RequestContext
         return await delete_webhook(emu, params, ctx)
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if (urlsplit(url).hostname or "").endswith(".invalid"):  # RFC 2606: never resolves
+        raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
     secret = params.get_str("secret_token")
     if secret is not None and not _SECRET.fullmatch(secret):
         raise bad_request("bad webhook: secret token contains unallowed characters")

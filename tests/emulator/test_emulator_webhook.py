@@ -75,8 +75,10 @@ async def test_updates_are_posted_with_the_secret_in_order_and_retried_until_tak
 
 
 async def test_a_webhook_must_be_https_and_its_secret_well_formed(bot: telegram.Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)https url"):
+    with pytest.raises(BadRequest, match=r"(?i)https url"):
         await bot.set_webhook("http://bot.example.org/hook")
-    with pytest.raises(BadRequest, match="(?i)unallowed characters"):
+    with pytest.raises(BadRequest, match=r"(?i)unallowed characters"):
         await bot.set_webhook("https://bot.example.org/hook", secret_token="no spaces allowed")
+    with pytest.raises(BadRequest, match="(?i)failed to resolve host"):
+        await bot.set_webhook("https://bot.example.invalid/hook")
     assert (await bot.get_webhook_info()).url == ""
