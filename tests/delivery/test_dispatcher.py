@@ -218,3 +218,22 @@ async def attempts_reach(db: Database, row_id: int, attempts: int) -> None:
             return
         await asyncio.sleep(0.02)
     pytest.fail(f"row {row_id} never reached {attempts} attempts")
+
+
+async def test_each_recorded_batch_is_one_log_line_with_its_counts(
+        db: Database, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
+    members = await add_members(db, 12, now=clock.now())
+    await queue(db, members, now=clock.now())
+    telegram = FakeTelegram()
+    telegram.script[700_003] = [Outcome(Result.REFUSED, reason="Bad Request: chat not found")]
+    running = dispatcher(db, clock, telegram)
+    caplog.set_level("INFO", logger="bot.delivery.dispatcher")
+    running.start()
+    try:
+        await settled(db, 12)
+    finally:
+        await running.stop()
+    batches = [record for record in caplog.records if getattr(record, "event", None) == "delivery"]
+    assert batches and all(record.getMessage().startswith("delivery batch recorded") for record in batches)
+    assert sum(record.sent for record in batches) == 11  # type: ignore[attr-defined]
+    assert sum(record.failed for record in batches) == 1  # type: ignore[attr-defined]
