@@ -1,7 +1,8 @@
 """Two `coprod-bot serve` replicas on one PostgreSQL database, sharing nothing else, with
 the emulator in front spreading Telegram's webhook posts over both as a load balancer
 would (each post to the next replica, so one dialogue's consecutive updates land on
-different replicas). Every dialogue completes, every notification goes out exactly once,
+different replicas). Every dialogue completes, every notification (reminders of a shift
+among them) goes out exactly once,
 and killing the leader hands the worker role (and the webhook's registration) to the
 other replica, which carries on with the dialogues and the deliveries."""
 
@@ -14,16 +15,30 @@ import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import LeaderLease
+from bot.clock import SystemClock
+from bot.config import parse_config
+from bot.db.models import (
+    ActivityType,
+    LeaderLease,
+    Neighbourhood,
+    Organisation,
+    OutboxMessage,
+    OutboxStatus,
+    Shift,
+    ShiftSignup,
+    SignupStatus,
+)
 from bot.db.session import Database
 from bot.emulator import EmulatedUser, EmulatorLimits, TelegramEmulator
+from bot.services.outbox_payloads import OutboxKind
+from bot.services.shift_notices import ShiftNotices
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, TEST_CONFIG, _fresh_postgres
 from tests.delivery.bot_processes import BotProcess, leader, sent_count, write_config
 from tests.delivery.queueing import FIRST_USER_ID, add_members, queue
@@ -95,6 +110,23 @@ async def a_dialogue(member: EmulatedUser) -> None:
     assert "Your balance" in (await member.next_message(timeout=20)).text
 
 
+async def booked_shift(database: Database, members: list[int], *, starts_at: datetime) -> int:
+    """A shift of the Splott trust with every one of `members` booked."""
+    async with database.transaction() as session:
+        organisation = await session.scalar(select(Organisation.id).where(Organisation.slug == "splott-community"))
+        activity = await session.scalar(select(ActivityType.id).where(ActivityType.slug == "community-hub"))
+        neighbourhood = await session.scalar(select(Neighbourhood.id).where(Neighbourhood.slug == "splott"))
+        shift = Shift(organisation_id=organisation, activity_type_id=activity, neighbourhood_id=neighbourhood,
+                      venue="Splott Community Centre", starts_at=starts_at, ends_at=starts_at + timedelta(hours=2),
+                      capacity=len(members), booked_count=len(members), created_by_member_id=members[0])
+        session.add(shift)
+        await session.flush()
+        now = datetime.now(UTC)
+        session.add_all(ShiftSignup(shift_id=shift.id, member_id=member, status=SignupStatus.BOOKED, created_at=now,
+                                    booked_at=now) for member in members)
+        return shift.id
+
+
 def received(emulator: TelegramEmulator, first: int = FIRST_USER_ID) -> Counter[int]:
     return Counter({first + n: len(emulator.user(first + n).messages) for n in range(RECIPIENTS)})
 
@@ -132,8 +164,13 @@ async def test_two_replicas_share_the_dialogues_and_the_deliveries_and_survive_t
         await eventually(lambda: _at_least(sent_count(database), RECIPIENTS), "the first delivery")
         assert set(received(emulator).values()) == {1}
 
+        # Forty of them booked on a shift in three hours: their reminders are due, and the
+        # reminder job (every 5 minutes on the leader) has not run since.
+        shift_id = await booked_shift(database, members, starts_at=datetime.now(UTC) + timedelta(hours=3))
+
         # The leader dies (SIGKILL, no clean-up): the other replica takes the lease, the
-        # webhook's registration and the deliveries, and carries on answering.
+        # webhook's registration and the deliveries, runs every job at once (the reminders)
+        # and carries on answering.
         holder = await leader(database)
         assert holder is not None
         dying = next(replica for replica in replicas if holder[0].startswith(replica.holder_prefix))
@@ -145,8 +182,18 @@ async def test_two_replicas_share_the_dialogues_and_the_deliveries_and_survive_t
         await queue(database, members, now=datetime.now(UTC), tag="second")
         dai = emulator.user(8401, first_name="Dai", language_code="en")
         await a_dialogue(dai)  # the dead replica's posts fail and are retried on the survivor
-        await eventually(lambda: _at_least(sent_count(database), 2 * RECIPIENTS), "the second delivery")
-        assert set(received(emulator).values()) == {2}
+        await eventually(lambda: _at_least(sent_count(database), 3 * RECIPIENTS),
+                         "the reminders and the second delivery")
+        # A second run of the reminder job (two leaders must be safe) queues nothing more.
+        notices = ShiftNotices(database, parse_config(TEST_CONFIG), SystemClock())
+        assert await notices.queue_due_reminders() == 0
+        await asyncio.sleep(1.0)
+        assert set(received(emulator).values()) == {3}  # a gift, a reminder, a gift: none lost or doubled
+        async with database.read() as session:
+            reminders = list(await session.scalars(select(OutboxMessage).where(
+                OutboxMessage.kind == OutboxKind.SHIFT_REMINDER.value)))
+        assert len(reminders) == RECIPIENTS and {row.status for row in reminders} == {OutboxStatus.SENT}
+        assert {row.payload["shift_id"] for row in reminders} == {shift_id}
         async with httpx.AsyncClient() as client:
             metrics = (await client.get(survivor.url + "/metrics")).text
             assert (await client.get(survivor.url + "/readyz")).status_code == 200
