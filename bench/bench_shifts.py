@@ -182,7 +182,7 @@ async def measure(service: ShiftService, db: Database, *, calls: int, rng: rando
         activity_ids = list((await session.scalars(select(ActivityType.id))).all())
         neighbourhood_ids = list((await session.scalars(select(Neighbourhood.id))).all())
     today = NOW.date()
-    total_pages = (await service.list_upcoming(member_id=member_range[0])).total // service.config.shifts.page_size
+    total_pages = (await service.list_upcoming(member_id=member_range[0])).total // service.queries.config.shifts.page_size
 
     def pick() -> tuple[str, dict]:
         roll = rng.random()
@@ -212,7 +212,7 @@ async def measure(service: ShiftService, db: Database, *, calls: int, rng: rando
         started = time.perf_counter()
         page = await service.list_upcoming(member_id=member_id, **kwargs)
         elapsed = (time.perf_counter() - started) * 1000
-        assert len(page.items) <= service.config.shifts.page_size
+        assert len(page.items) <= service.queries.config.shifts.page_size
         timings[label].append(elapsed)
         timings["(all calls)"].append(elapsed)
     return timings
