@@ -39,7 +39,7 @@ class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
         if isinstance(update, Update) and isinstance(bot, TolerantBot) and bot.inbox is not None \
                 and update.update_id in bot.claimed:
             await bot.inbox.mark_handled(update.update_id)
-            bot.claimed.discard(update.update_id)
+            bot.handled(update.update_id)
 
 
 async def enqueue_abandoned(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
@@ -49,8 +49,8 @@ async def enqueue_abandoned(application: Application[Any, Any, Any, Any, Any, An
     if not isinstance(bot, TolerantBot) or bot.inbox is None:
         return 0
     entries = await bot.inbox.claim_abandoned()
+    bot.claim(entries)
     for entry in entries:
-        bot.claimed.add(entry.update_id)
         try:
             update = Update.de_json(entry.payload, bot)
         except Exception:

@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ExtBot
 
-from bot.services.inbox import InboxService, update_id_of
+from bot.services.inbox import InboxEntry, InboxService, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,11 @@ class TolerantBot(ExtBot[Any]):
     def __init__(self, *args: Any, inbox: InboxService | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inbox = inbox
-        # Ids stored or taken over by this process and not yet handled. (A Bot is
-        # frozen after __init__ except for underscored attributes.)
+        # Ids stored or taken over by this process and not yet handled, and of those the
+        # ones a process before this one began and never finished. (A Bot is frozen
+        # after __init__ except for underscored attributes.)
         self._claimed: set[int] = set()
+        self._redelivered: set[int] = set()
 
     @property
     def inbox(self) -> InboxService | None:
@@ -58,6 +60,21 @@ class TolerantBot(ExtBot[Any]):
     @property
     def claimed(self) -> set[int]:
         return self._claimed
+
+    def claim(self, entries: list[InboxEntry]) -> None:
+        """These updates are this process's to handle now."""
+        for entry in entries:
+            self._claimed.add(entry.update_id)
+            if entry.redelivered:
+                self._redelivered.add(entry.update_id)
+
+    def handled(self, update_id: int) -> None:
+        self._claimed.discard(update_id)
+        self._redelivered.discard(update_id)
+
+    def is_redelivered(self, update_id: int) -> bool:
+        """Handled before, in part, by a process that died (or stopped) before the end."""
+        return update_id in self._redelivered
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
@@ -74,6 +91,7 @@ class TolerantBot(ExtBot[Any]):
             # A TelegramError makes python-telegram-bot retry this getUpdates with the
             # same offset (and back off): Telegram keeps the batch until it is stored.
             raise NetworkError(f"could not store updates in the inbox: {type(error).__name__}") from error
-        self._claimed |= mine
-        return [raw if update_id_of(raw) in mine else {"update_id": update_id_of(raw)}
+        self.claim(mine)
+        taken = {entry.update_id for entry in mine}
+        return [raw if update_id_of(raw) in taken else {"update_id": update_id_of(raw)}
                 for raw in raw_updates if update_id_of(raw) is not None]

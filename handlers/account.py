@@ -65,7 +65,7 @@ async def show_menu(turn: MemberTurn, args: list[str]) -> None:
 async def cancel(turn: Turn, args: list[str]) -> None:
     _ = turn.t
     had_dialogue = await turn.services.dialogues.clear(turn.chat_id)
-    turn.dialogue = None
+    turn.forget_dialogue()
     text = _.gettext("Cancelled.") if had_dialogue else _.gettext("There was nothing to cancel.")
     if turn.member is not None:
         await send_main_menu(turn, text)

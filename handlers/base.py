@@ -21,6 +21,7 @@ from bot.services.container import Services
 from bot.services.dialogue_completion import DialogueCompletion
 from bot.services.dialogues import DialogueState
 from bot.services.members import MemberView
+from bot.tolerant_bot import TolerantBot
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,28 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services
 
 
+@dataclass(frozen=True)
+class PendingDialogue:
+    """A dialogue write decided by a handler and not yet committed: the next step, or
+    None for the end of the dialogue, and the version it expects to find."""
+
+    state: DialogueState | None
+    expected_version: int | None
+
+
 @dataclass
 class Turn:
-    """One update being handled: who sent it, in which language to answer."""
+    """One update being handled: who sent it, in which language to answer.
+
+    A handler's dialogue writes (`set_dialogue`, `end_dialogue`) are held until it has
+    sent its answer, then committed by the dispatcher (`commit_dialogue`) in one
+    transaction with marking the update handled in the inbox. So a process that dies
+    before that commit handles the update again from the step it was at (the member may
+    see the same question twice, never a step skipped); one that dies after it never
+    handles the update again (a typed answer is never read as the answer to the next
+    question); and a handler that fails leaves the dialogue where it was, so "try
+    again" works.
+    """
 
     update: Update
     context: ContextTypes.DEFAULT_TYPE
@@ -47,6 +67,13 @@ class Turn:
     answered: bool = field(default=False)
     # Cleared once the pressed message has been replaced with an answer that should stay.
     edit_in_place: bool = field(default=True)
+    # Handled before, in part, by a process that died before the end of it.
+    redelivered: bool = field(default=False)
+    pending: PendingDialogue | None = field(default=None)
+    _committed: DialogueState | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._committed = self.dialogue  # the dialogue as the database has it
 
     @property
     def query(self) -> CallbackQuery | None:
@@ -111,24 +138,49 @@ class Turn:
         return self
 
     async def set_dialogue(self, flow: str, step: str, **data: Any) -> None:
-        """The dialogue's next step. Carrying on the dialogue this update found, the
-        write expects the version it read (DialogueMoved if another update moved it
-        first); a new dialogue replaces whatever was there."""
-        current = self.dialogue
-        expected = current.version if current is not None and current.flow == flow and not current.done else None
-        self.dialogue = await self.services.dialogues.set(self.chat_id, DialogueState(flow, step, data),
-                                                          expected_version=expected)
+        """The dialogue's next step, committed once the handler has answered. Carrying on
+        the dialogue this update found, the write expects the version it read
+        (DialogueMoved if another update moved it first); a new dialogue replaces
+        whatever was there."""
+        base = self._committed
+        expected = base.version if base is not None and base.flow == flow and not base.done else None
+        self.dialogue = DialogueState(flow, step, data, base.version if base is not None else 0)
+        self.pending = PendingDialogue(self.dialogue, expected)
 
     async def end_dialogue(self) -> None:
-        current, self.dialogue = self.dialogue, None
-        await self.services.dialogues.clear(
-            self.chat_id, expected_version=current.version if current is not None and not current.done else None)
+        base, self.dialogue = self._committed, None
+        self.pending = PendingDialogue(None, base.version if base is not None and not base.done else None)
+
+    def forget_dialogue(self) -> None:
+        """The dialogue was ended outside this turn's writes (/cancel clears whatever is there)."""
+        self.dialogue = self._committed = None
+        self.pending = None
+
+    async def commit_dialogue(self, *, handled: bool = True) -> None:
+        """Commits the handler's dialogue write, if it made one, and (with `handled`) marks
+        the update handled in the same transaction."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        handled_update = self.update.update_id if handled else None
+        dialogues = self.services.dialogues
+        if pending.state is None:
+            await dialogues.clear(self.chat_id, expected_version=pending.expected_version,
+                                  handled_update=handled_update)
+            self._committed = None
+        else:
+            self._committed = await dialogues.set(self.chat_id, pending.state,
+                                                  expected_version=pending.expected_version,
+                                                  handled_update=handled_update)
+            self.dialogue = self._committed
 
     def completion(self) -> DialogueCompletion:
         """For a service whose call ends this dialogue: it ends it in its own
         transaction, or answers with what it did if it already has (a second press)."""
         if self.dialogue is None:
             raise RuntimeError("no dialogue to complete")
+        if self.pending is not None:
+            raise RuntimeError("a step written in this turn cannot also be completed in it")
         return DialogueCompletion(self.chat_id, self.dialogue.flow, self.dialogue.version)
 
 
@@ -156,10 +208,11 @@ async def build_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn
     else:
         language = normalise_language(user.language_code, config.scheme.default_language)
     t = translator(language, config.tz)
+    redelivered = isinstance(context.bot, TolerantBot) and context.bot.is_redelivered(update.update_id)
     if member is None:
         return Turn(update=update, context=context, services=services, user=user, chat_id=chat.id,
-                    member=None, t=t, dialogue=dialogue)
+                    member=None, t=t, dialogue=dialogue, redelivered=redelivered)
     return MemberTurn(update=update, context=context, services=services, user=user, chat_id=chat.id,
-                      member=member, t=t, dialogue=dialogue)
+                      member=member, t=t, dialogue=dialogue, redelivered=redelivered)
 
 

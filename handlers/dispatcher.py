@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.services.dialogues import DialogueMoved
+from bot.services.dialogues import DONE_PREFIX, DialogueMoved
 from handlers.base import Turn, build_turn, services_of
 from handlers.menu import command_for_label, send_main_menu
 from handlers.routing import CommandRoute, Needs, Pin, Registry
@@ -74,8 +74,10 @@ async def _admitted(turn: Turn, needs: Needs) -> bool:
 async def run_command(turn: Turn, route: CommandRoute, args: list[str]) -> None:
     if await _admitted(turn, route.needs):
         await route.handler(turn, args)
-        # On an exception the error handler answers the button instead, with its apology.
-        await turn.answer()
+    # After the answer: the dialogue's next step commits with the update's end (Turn).
+    await turn.commit_dialogue()
+    # On an exception the error handler answers the button instead, with its apology.
+    await turn.answer()
 
 
 def _command_runner(route: CommandRoute) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
@@ -114,6 +116,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _admitted(turn, route.needs):
         await route.handler(turn, data)
+        await turn.commit_dialogue()
         await turn.answer()
 
 
@@ -134,9 +137,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if turn.dialogue is not None:
         step = registry.steps.get((turn.dialogue.flow, turn.dialogue.step))
+        if step is None and turn.dialogue.done and turn.redelivered:
+            # This text was the last step's: the step acted and the process died before it
+            # answered. The step's handler finds what was done and says it again.
+            step = registry.steps.get((turn.dialogue.flow, turn.dialogue.step.removeprefix(DONE_PREFIX)))
         if step is not None:
             if await _admitted(turn, step.needs):
                 await step.handler(turn, text)
+                await turn.commit_dialogue()
             return
     if turn.member is not None:
         await send_main_menu(turn, turn.t.gettext(
@@ -171,6 +179,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if step is not None and location is not None:
         if await _admitted(turn, step.needs):
             await step.handler(turn, Pin(location.latitude, location.longitude))
+            await turn.commit_dialogue()
         return
     await _only_text(turn)
 

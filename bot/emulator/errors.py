@@ -55,6 +55,10 @@ def too_many_requests(retry_after: int) -> ApiError:
     )
 
 
+def bad_gateway() -> ApiError:
+    return ApiError(502, "Bad Gateway")
+
+
 def not_found() -> ApiError:
     return ApiError(404, "Not Found")
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from . import methods
-from .errors import ApiError, not_found, unauthorized
+from .errors import ApiError, bad_gateway, not_found, unauthorized
 from .limits import EmulatorLimits, RateLimiter
 from .models import BotMessage, CallbackQueryRecord, File
 from .params import Params
@@ -73,6 +73,7 @@ class TelegramEmulator:
         self._query_ids = itertools.count(4_417_000_000_000_000_001)
         self._file_ids = itertools.count(1)
         self._rejections: list[tuple[str, int, str, int | None]] = []
+        self._faults: dict[str, list[ApiError]] = {}
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.host = ""
@@ -178,6 +179,11 @@ class TelegramEmulator:
         URLs in turn instead of the registered one (which must still be set)."""
         self.webhook.state.spread = list(urls)
 
+    def fail_next(self, method: str, error: ApiError | None = None, *, times: int = 1) -> None:
+        """The next `times` calls of `method` fail with `error` (default: 502 Bad Gateway,
+        what Telegram answers in a hiccup) before anything is done; recorded as rejections."""
+        self._faults.setdefault(method, []).extend([error or bad_gateway()] * times)
+
     def forget_rejections(self, method: str) -> None:
         """Drop the recorded rejections of one method (for tests where they are expected)."""
         self._rejections[:] = [entry for entry in self._rejections if entry[0] != method]
@@ -267,6 +273,8 @@ class TelegramEmulator:
                 raise unauthorized()
             if handler is None:
                 raise not_found()
+            if self._faults.get(ctx.method):
+                raise self._faults[ctx.method].pop(0)
             result = await handler(self, params, ctx)
         except ApiError as exc:
             self._rejections.append((ctx.method, exc.code, exc.description, ctx.chat_id))

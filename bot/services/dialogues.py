@@ -19,10 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Dialogue
 from bot.db.session import Database, rows_changed
+from bot.services.inbox import mark_handled_in
 
 # A dialogue left this long is forgotten: nobody expects "what is your name?" to still
 # be waiting a month later.
@@ -78,33 +80,47 @@ class DialogueService:
                 return None
             return state
 
-    async def set(self, chat_id: int, state: DialogueState, *, expected_version: int | None = None) -> DialogueState:
+    async def set(self, chat_id: int, state: DialogueState, *, expected_version: int | None = None,
+                  handled_update: int | None = None) -> DialogueState:
         """Writes the dialogue's next step; returns it with its new version. With
         `expected_version`, only if the row is still at that version (else DialogueMoved);
-        without, whatever was there is replaced (a new dialogue begins)."""
-        now = self.clock.now()
+        without, whatever was there is replaced (a new dialogue begins). With
+        `handled_update`, that update is marked handled in the inbox in the same
+        transaction: the step and the end of the update that took it commit together."""
         async with self.db.transaction() as session:
-            if expected_version is not None:
-                changed = await rows_changed(session,
-                    update(Dialogue).where(Dialogue.chat_id == chat_id, Dialogue.version == expected_version)
-                    .values(flow=state.flow, step=state.step, data=dict(state.data), updated_at=now,
-                            version=expected_version + 1))
-                if not changed:
-                    raise DialogueMoved(chat_id)
-                return DialogueState(state.flow, state.step, dict(state.data), expected_version + 1)
-            row = await session.get(Dialogue, chat_id)
-            if row is None:
-                row = Dialogue(chat_id=chat_id, version=0)
-                session.add(row)
-            row.flow, row.step, row.data = state.flow, state.step, dict(state.data)
-            row.updated_at = now
-            row.version = (row.version or 0) + 1
-            await session.flush()
-            return DialogueState(state.flow, state.step, dict(state.data), row.version)
+            written = await self._write(session, chat_id, state, expected_version)
+            if handled_update is not None:
+                await mark_handled_in(session, handled_update)
+            return written
 
-    async def clear(self, chat_id: int, *, expected_version: int | None = None) -> bool:
-        """Ends the dialogue; True when one was under way (a finished one does not count)."""
+    async def _write(self, session: AsyncSession, chat_id: int, state: DialogueState,
+                     expected_version: int | None) -> DialogueState:
+        now = self.clock.now()
+        if expected_version is not None:
+            changed = await rows_changed(session,
+                update(Dialogue).where(Dialogue.chat_id == chat_id, Dialogue.version == expected_version)
+                .values(flow=state.flow, step=state.step, data=dict(state.data), updated_at=now,
+                        version=expected_version + 1))
+            if not changed:
+                raise DialogueMoved(chat_id)
+            return DialogueState(state.flow, state.step, dict(state.data), expected_version + 1)
+        row = await session.get(Dialogue, chat_id)
+        if row is None:
+            row = Dialogue(chat_id=chat_id, version=0)
+            session.add(row)
+        row.flow, row.step, row.data = state.flow, state.step, dict(state.data)
+        row.updated_at = now
+        row.version = (row.version or 0) + 1
+        await session.flush()
+        return DialogueState(state.flow, state.step, dict(state.data), row.version)
+
+    async def clear(self, chat_id: int, *, expected_version: int | None = None,
+                    handled_update: int | None = None) -> bool:
+        """Ends the dialogue; True when one was under way (a finished one does not count).
+        `handled_update` as for `set`."""
         async with self.db.transaction() as session:
+            if handled_update is not None:
+                await mark_handled_in(session, handled_update)
             row = await session.get(Dialogue, chat_id)
             if row is None:
                 return False

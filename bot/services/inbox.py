@@ -49,6 +49,12 @@ class InboxEntry:
     update_id: int
     chat_id: int | None
     payload: dict[str, Any]
+    attempts: int = 1  # 2 or more: a process died while handling it (or let it go)
+
+    @property
+    def redelivered(self) -> bool:
+        """Handled before, at least in part, by a process that did not finish it."""
+        return self.attempts > 1
 
 
 def update_id_of(raw: object) -> int | None:
@@ -85,9 +91,9 @@ class InboxService:
         return and_(InboxUpdate.status == InboxStatus.RECEIVED,
                     or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now))
 
-    async def receive(self, raw_updates: list[Any]) -> set[int]:
-        """Stores a getUpdates batch; returns the ids this process is now to handle: the
-        new ones, and any already stored that nobody holds (a dead process's). The rest
+    async def receive(self, raw_updates: list[Any]) -> list[InboxEntry]:
+        """Stores a getUpdates batch; returns the updates this process is now to handle:
+        the new ones, and any already stored that nobody holds (a dead process's). The rest
         must not be handled here: handled already, held by another live process, or
         waiting behind an older update of their chat that is (see `_take`)."""
         now = self.wall_clock.now()
@@ -98,7 +104,7 @@ class InboxService:
                 rows.append({"update_id": update_id, "chat_id": chat_id_of(raw), "payload": raw,
                              "status": InboxStatus.RECEIVED, "attempts": 0, "received_at": now})
         if not rows:
-            return set()
+            return []
         wanted = {row["update_id"] for row in rows}
         chats = {row["chat_id"] for row in rows if row["chat_id"] is not None}
         async with self.db.transaction() as session:
@@ -108,8 +114,8 @@ class InboxService:
                 .where(InboxUpdate.status == InboxStatus.RECEIVED,
                        or_(InboxUpdate.update_id.in_(wanted), InboxUpdate.chat_id.in_(chats)))
                 .order_by(InboxUpdate.update_id))).all()
-            taken = {entry.update_id for entry in await self._take(session, received, wanted, now)}
-        for update_id in sorted(wanted - taken):
+            taken = await self._take(session, received, wanted, now)
+        for update_id in sorted(wanted - {entry.update_id for entry in taken}):
             log.info("update %s is not handled now: handled already, or held elsewhere", update_id)
         return taken
 
@@ -157,17 +163,15 @@ class InboxService:
         claimed = (await session.execute(
             update(InboxUpdate).where(InboxUpdate.update_id.in_(chosen), self._claimable(now))
             .values(claimed_by=self.worker, claimed_until=now + self.lease, attempts=InboxUpdate.attempts + 1)
-            .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload))).all()
-        return sorted((InboxEntry(update_id, chat_id, dict(payload)) for update_id, chat_id, payload in claimed),
+            .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload,
+                       InboxUpdate.attempts))).all()
+        return sorted((InboxEntry(update_id, chat_id, dict(payload), attempts)
+                       for update_id, chat_id, payload, attempts in claimed),
                       key=lambda entry: entry.update_id)
 
     async def mark_handled(self, update_id: int) -> None:
         async with self.db.transaction() as session:
-            await session.execute(
-                update(InboxUpdate).where(InboxUpdate.update_id == update_id,
-                                          InboxUpdate.status == InboxStatus.RECEIVED)
-                .values(status=InboxStatus.HANDLED, handled_at=self.wall_clock.now(),
-                        claimed_by=None, claimed_until=None))
+            await mark_handled_in(session, update_id, now=self.wall_clock.now())
 
     async def renew(self) -> int:
         """Keeps this process's claims alive; returns how many it holds."""
@@ -193,3 +197,16 @@ class InboxService:
             rows = (await session.execute(
                 select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))).all()
         return {status: 0 for status in InboxStatus} | {InboxStatus(status): count for status, count in rows}
+
+
+async def mark_handled_in(session: AsyncSession, update_id: int, *, now: datetime | None = None) -> None:
+    """Marks an update handled inside the caller's transaction: a dialogue step's write
+    and the end of its update commit together (bot/services/dialogues.py), so a process
+    that dies after the step never handles the same update again from the step it led to.
+    An update that is not in the inbox (a webhook test, a hand-made update) or was marked
+    already is left as it is. `now` is the wall clock's unless given (leases and their
+    times say whether a process is alive, not what the scheme's clock says)."""
+    now = now or SystemClock().now()
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.update_id == update_id, InboxUpdate.status == InboxStatus.RECEIVED)
+        .values(status=InboxStatus.HANDLED, handled_at=now, claimed_by=None, claimed_until=None))

@@ -50,6 +50,19 @@ class BotUnderTest:
         await self.stop()
         await self.start()
 
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Waits until every update handed over has been handled to its end. The bot
+        answers first and then commits the dialogue's next step (handlers/base.py Turn),
+        so a test that reads the database the moment an answer arrives waits for this;
+        the member's own next update always does (a chat's updates run in order)."""
+        assert self.application is not None
+        bot = self.application.bot
+        deadline = asyncio.get_running_loop().time() + timeout
+        while bot.claimed or not self.application.update_queue.empty():
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"updates still being handled after {timeout}s: {sorted(bot.claimed)}")
+            await asyncio.sleep(0.005)
+
     def user(self, user_id: int, first_name: str = "Ceri", language_code: str | None = "en") -> EmulatedUser:
         return self.emulator.user(user_id=user_id, first_name=first_name, language_code=language_code)
 

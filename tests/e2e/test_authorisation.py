@@ -93,6 +93,7 @@ async def splott_shift(bot: BotUnderTest, coordinator_telegram_id: int, *, start
 
 async def refused_at_once(bot: BotUnderTest, user, data: str, *, words: tuple[str, ...]) -> None:  # noqa: ANN001
     """Presses forged data: an alert with one of `words`, nothing asked, nothing changed."""
+    await bot.settled()
     before = await snapshot(bot)
     dialogue_before = await bot.services.dialogues.get(user.chat_id)
     anchor = user.last_message

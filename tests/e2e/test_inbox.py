@@ -35,7 +35,7 @@ async def test_an_update_a_dead_process_stored_but_never_handled_is_answered_aft
     database = Database.from_url(bot.config.database.url)
     try:
         dying = InboxService(database, worker="dead")
-        assert await dying.receive([raw]) == {update_id}
+        assert [entry.update_id for entry in await dying.receive([raw])] == [update_id]
         await dying.release()
     finally:
         await database.dispose()

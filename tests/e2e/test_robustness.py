@@ -41,6 +41,7 @@ async def test_a_main_menu_button_leaves_a_half_finished_dialogue(bot: BotUnderT
     await user.next_message()
     await user.send_text("💳 Balance")  # pressed in the menu while the bot waited for a member number
     assert "Your balance" in (await user.next_message()).text
+    await bot.settled()
     assert await bot.services.dialogues.get(5011) is None
 
 

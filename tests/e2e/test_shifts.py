@@ -363,6 +363,7 @@ async def test_an_over_long_description_is_refused_before_telegram_would(bot: Bo
     await coordinator.next_event()
     await coordinator.send_text("Help. " * 600)  # 3,600 characters
     assert "under 3,000 characters" in (await coordinator.next_message()).text
+    await bot.settled()
     assert (await bot.services.dialogues.get(3001)).step == "description_en"
     await coordinator.send_text("Help serve lunch")
     assert "Welsh" in (await coordinator.next_message()).text
@@ -375,6 +376,7 @@ async def test_a_map_pin_gives_the_shift_its_location(bot: BotUnderTest) -> None
         "message_id": 500, "date": 0, "chat": coordinator.as_chat(), "from": coordinator.as_user(),
         "location": {"latitude": 51.4816, "longitude": -3.1491}}})
     assert "Which day?" in (await coordinator.next_message()).text
+    await bot.settled()
     assert (await bot.services.dialogues.get(3001)).data["latitude"] == 51.4816
     await coordinator.send_text("Sat 12 Dec 10:00-12:00")
     await coordinator.next_message()
@@ -403,11 +405,13 @@ async def test_a_start_time_alone_is_followed_by_the_end_and_the_shift_keeps_bot
     assert "Until what time?" in (await coordinator.next_message()).text
     await coordinator.send_text("soon")
     assert "couldn't read those times" in (await coordinator.next_message()).text
+    await bot.settled()
     assert (await bot.services.dialogues.get(3001)).step == "end"
     await coordinator.send_text("9am")
     assert "end must be after the start" in (await coordinator.next_message()).text
     await coordinator.send_text("12:30")
     await coordinator.next_message()
+    await bot.settled()
     dialogue = await bot.services.dialogues.get(3001)
     assert dialogue.step == "capacity"
     assert (dialogue.data["starts_at"], dialogue.data["ends_at"]) == ("2026-12-12T10:00:00+00:00",
