@@ -180,7 +180,9 @@ class Turn:
         if self.dialogue is None:
             raise RuntimeError("no dialogue to complete")
         if self.pending is not None:
-            raise RuntimeError("a step written in this turn cannot also be completed in it")
+            # The completion expects the version in the database: commit the step first
+            # (`commit_dialogue(handled=False)`; the update is not over yet).
+            raise RuntimeError("a step written in this turn must be committed before it is completed")
         return DialogueCompletion(self.chat_id, self.dialogue.flow, self.dialogue.version)
 
 

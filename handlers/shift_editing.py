@@ -103,6 +103,9 @@ async def edit_field(turn: MemberTurn, data: EditField) -> None:
 
 async def _apply(turn: MemberTurn, changes: ShiftChanges) -> None:
     shift_id = turn.state.data["shift_id"]
+    # A day typed with both times sets the "times" step and applies it in one turn: that
+    # step is written first, for the change to complete it in its own transaction.
+    await turn.commit_dialogue(handled=False)
     completion = turn.completion()
     if turn.update.message is not None and turn.update.message.text:
         completion = replace(completion, answer=turn.update.message.text.strip())
@@ -185,8 +188,10 @@ async def cancel_shift(turn: MemberTurn, data: CancelShift) -> None:
     dialogue = turn.dialogue
     if dialogue is None or dialogue.flow != CANCEL_FLOW or dialogue.data.get("shift_id") != data.shift_id:
         # The question of an older message, or one asked before another dialogue began:
-        # still the coordinator's answer (the service checks who may cancel).
+        # still the coordinator's answer (the service checks who may cancel). Written
+        # now: the cancellation below completes it in its own transaction.
         await turn.set_dialogue(CANCEL_FLOW, "confirm", shift_id=data.shift_id)
+        await turn.commit_dialogue(handled=False)
     # The cancellation ends the dialogue in its own transaction: pressed again, or handled
     # again after a crash, it is answered with what was done, not "already cancelled".
     result = await turn.services.shifts.cancel_shift(turn.member.id, data.shift_id, completion=turn.completion())
