@@ -179,8 +179,8 @@ class WebhookIngress:
             log.error("could not store update %s in the inbox (%s); Telegram will send it again",
                       update_id, type(error).__name__)
             return web.Response(status=503)
-        if update_id in mine:
-            self.bot.claimed.add(update_id)
+        if update_id in {entry.update_id for entry in mine}:
+            self.bot.claim(mine)
             readable = readable_updates(self.bot, [raw])[0]
             await self.application.update_queue.put(Update.de_json(readable, self.bot))
         else:
