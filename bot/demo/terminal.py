@@ -25,6 +25,9 @@ from bot.services.container import Services
 DEMO_CONFIG = Path(__file__).with_name("cardiff.toml")
 TOKEN = "424242:DEMO-TOKEN"
 QUIET_AFTER_SECONDS = 0.8
+# The bot always answers what a member sends; on a busy machine the first answer can take
+# longer than the quiet pause, and a script would run ahead of it.
+FIRST_ANSWER_SECONDS = 6.0
 ANSWER_WAIT_SECONDS = 3.0
 # "#2": button 2 of the newest message with buttons; "#3.2": button 2 of message 3.
 PRESS = re.compile(r"#(?:(?P<message>\d+)\.)?(?P<button>\d+)")
@@ -85,14 +88,18 @@ class DemoChat:
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    async def show_replies(self, persona: Persona) -> None:
+    async def show_replies(self, persona: Persona, *, expecting: bool = False) -> None:
+        """What the bot sent this member, until it has been quiet for a moment; `expecting`
+        an answer, the first is waited for longer."""
         user = self.user(persona)
+        wait = FIRST_ANSWER_SECONDS if expecting else QUIET_AFTER_SECONDS
         while True:
             try:
-                event = await user.next_event(timeout=QUIET_AFTER_SECONDS)
+                event = await user.next_event(timeout=wait)
             except TimeoutError:
                 return
             self.say(render(event, persona.name))
+            wait = QUIET_AFTER_SECONDS
 
     async def handle(self, line: str) -> bool:
         """One line typed by the person at the terminal; False to quit."""
@@ -125,10 +132,12 @@ class DemoChat:
             except (LookupError, ValueError, AssertionError) as error:
                 self.say(f"(no button {line} to press: {error})")
                 return True
-            await self.show_answer(user, query_id)
+            # An alert may be the whole answer to a press; a message always gets one.
+            expecting = not await self.show_answer(user, query_id)
         else:
             await user.send_text(line)
-        await self.show_replies(self.current)
+            expecting = True
+        await self.show_replies(self.current, expecting=expecting)
         return True
 
     async def describe(self, persona: Persona) -> str:
@@ -152,14 +161,16 @@ class DemoChat:
             raise LookupError(f"button {button} of message {message_id} is a link: {flat[button - 1].url}")
         return await user.press_data(message.message_id, data)
 
-    async def show_answer(self, user: EmulatedUser, query_id: str) -> None:
+    async def show_answer(self, user: EmulatedUser, query_id: str) -> bool:
+        """Shows the answer to a press; True when it said something (an alert or a notice)."""
         try:
             answer = await user.callback_answer(query_id, timeout=ANSWER_WAIT_SECONDS)
         except TimeoutError:
-            return
+            return False
         shown = render_answer(answer)
         if shown:
             self.say(shown)
+        return shown is not None
 
 
 async def run_demo(*, database_path: str | None = None, script: str | None = None,
