@@ -25,6 +25,7 @@ i18n: $(BIN)/coprod-bot  ## extract messages, update the catalogues, compile
 bench: $(BIN)/coprod-bot  ## the speed scripts (SQLite unless DATABASE_URL is given)
 	$(BIN)/python bench/bench_ledger.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 	$(BIN)/python bench/bench_shifts.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+	$(BIN)/python bench/bench_audience.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 demo: $(BIN)/coprod-bot  ## the bot against the local emulator, chatting in this terminal
 	$(BIN)/coprod-bot demo

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 0.5  # how often an idle dispatcher looks for due notifications
 VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
+BROADCAST_PROGRESS_INTERVAL_SECONDS = 3  # a broadcast's progress message is edited at most this often
 
 
 class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -104,6 +105,8 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
         application.bot_data["worker"] = Worker(application, services, dispatcher, [
             ScheduledJob(_expire_vouchers, VOUCHER_EXPIRY_INTERVAL_SECONDS, 5, "voucher-expiry"),
             ScheduledJob(_queue_reminders, REMINDER_INTERVAL_SECONDS, 3, "shift-reminders"),
+            ScheduledJob(handlers.broadcasts.edit_progress, BROADCAST_PROGRESS_INTERVAL_SECONDS,
+                         BROADCAST_PROGRESS_INTERVAL_SECONDS, "broadcast-progress"),
         ])
     return application
 

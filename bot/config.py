@@ -90,6 +90,8 @@ class Neighbourhood(_Strict):
     slug: Slug
     name_en: str = Field(min_length=1)
     name_cy: str = Field(min_length=1)
+    # The neighbourhood's Telegram group, where the bot is a member: broadcasts may be posted there too.
+    telegram_group_chat_id: int | None = Field(default=None, lt=0)
 
 
 class Organisation(_Strict):

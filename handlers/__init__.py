@@ -16,6 +16,7 @@ from handlers import (
     admin,
     approvals,
     attendance,
+    broadcasts,
     coordinating,
     credits,
     dbs_activities,
@@ -41,7 +42,7 @@ def routers() -> list[Router]:
         registration.router, account.router, shifts.router, hours.router, approvals.router, credits.router,
         spending.router, shift_authoring.router, shift_editing.router, attendance.router, dbs_activities.router,
         coordinating.router, admin.router, offers.router, rota.router,
-        settings.router,
+        settings.router, broadcasts.router,
     ]
 
 

@@ -40,6 +40,8 @@ COMMAND_HELP: tuple[CommandHelp, ...] = (
     CommandHelp("groupcredit", N_("Credit everyone at an activity at once"), Role.COORDINATOR),
     CommandHelp("rota", N_("Your organisations' shifts and who is on them"), Role.COORDINATOR),
     CommandHelp("dbs", N_("Record a DBS check: /dbs MEMBER_NUMBER DATE"), Role.COORDINATOR),
+    CommandHelp("broadcast", N_("Send a message to your volunteers"), Role.COORDINATOR),
+    CommandHelp("broadcasts", N_("Your broadcasts and how they went"), Role.COORDINATOR),
     CommandHelp("activities", N_("Activity settings"), Role.STAFF),
     CommandHelp("offers", N_("What members can spend credits on: add, edit, pause"), Role.STAFF),
     CommandHelp("redeem", N_("Accept a voucher: /redeem CODE"), Role.PARTNER),

@@ -77,6 +77,8 @@ def telegram_sender(services: Services, bot: Any) -> Sender:
         except RetryAfter as error:
             return Outcome.flood(retry_seconds(error), str(error))
         except Forbidden as error:
+            if message.group_chat_id is not None:  # the bot was removed from a group: its author is still reachable
+                return Outcome(Result.REFUSED, reason=str(error))
             return Outcome(Result.UNREACHABLE, reason=str(error))
         except BadRequest as error:
             log.error("Telegram refused notification %s: %s", message.id, error)

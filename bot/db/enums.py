@@ -87,6 +87,7 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # permanently: blocked bot, chat gone, too many attempts
+    WITHDRAWN = "withdrawn"  # taken back before it went (a broadcast stopped by its author)
 
 
 class InboxStatus(enum.StrEnum):

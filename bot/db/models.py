@@ -53,7 +53,7 @@ from bot.db.types import UTCDateTime
 
 # The enums are the domain's (bot.db.enums); importing them from here is as good.
 __all__ = [
-    "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base",
+    "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base", "Broadcast",
     "DbsCheck", "Dialogue", "GroupMembership", "InboxStatus", "InboxUpdate", "Language", "LeaderLease",
     "LedgerEntry", "LedgerTransaction", "Member", "MemberInterest", "MemberKind", "MemberSettings",
     "Neighbourhood", "Organisation", "OrganisationKind", "OutboxMessage", "OutboxStatus", "ReminderOffset",
@@ -483,6 +483,10 @@ class OutboxMessage(Base):
     priority: Mapped[int] = mapped_column(Integer, default=20, server_default=text("20"))
     # Telegram's id of the message sent, so a progress message can be edited, a notice withdrawn.
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A recipient of this broadcast (its progress and report count these rows).
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id"), index=True)
+    # Sent to this chat rather than the member's own (a neighbourhood's group; the member wrote it).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LeaderLease(Base):
@@ -527,3 +531,8 @@ class MemberInterest(Base):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
     activity_type_id: Mapped[int] = mapped_column(ForeignKey("activity_type.id"), primary_key=True)
+
+
+# Broadcasts have a module of their own (this one is at its size limit); imported here,
+# after Base, so that the metadata always holds them.
+from bot.db.broadcast_models import Broadcast  # noqa: E402

@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.db.session import Database
 from bot.services.activity_types import ActivityTypeService
 from bot.services.attendance import AttendanceService
+from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
 from bot.services.dbs import DbsService
 from bot.services.dialogues import DialogueService
@@ -62,6 +63,7 @@ class Services:
     offers: OfferService
     rota: RotaService
     reference: ReferenceCache
+    broadcasts: BroadcastService
 
     @classmethod
     def build(cls, db: Database, config: Config, clock: Clock) -> Services:
@@ -91,6 +93,7 @@ class Services:
             reference=reference,
             outbox=OutboxService(db, clock, worker=worker, max_attempts=config.delivery.max_attempts),
             inbox=InboxService(db, worker=worker),
+            broadcasts=BroadcastService(db, config, clock),
         )
 
 

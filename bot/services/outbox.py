@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import BigInteger, case, cast, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,9 @@ PRIORITY_OF_KIND: dict[OutboxKind, Priority] = {
     OutboxKind.LATE_CANCELLATION: Priority.TIMELY,
     OutboxKind.SHIFT_REMINDER: Priority.TIMELY,
     OutboxKind.ATTENDANCE_DUE: Priority.TIMELY,
+    OutboxKind.BROADCAST: Priority.BULK,
+    OutboxKind.BROADCAST_GROUP_POST: Priority.BULK,
+    OutboxKind.BROADCAST_PROGRESS: Priority.TIMELY,  # the author is watching for it
 }
 
 
@@ -52,15 +55,18 @@ def priority_of(kind: OutboxKind) -> Priority:
 
 
 async def enqueue(session: AsyncSession, *, member_id: int, payload: Payload, dedupe_key: str, now: datetime,
-                  not_before: datetime | None = None, priority: Priority | None = None) -> bool:
+                  not_before: datetime | None = None, priority: Priority | None = None,
+                  chat_id: int | None = None, broadcast_id: int | None = None) -> bool:
     """Record a notification of the payload's kind; returns False when one with this
-    dedupe_key exists already."""
+    dedupe_key exists already. `chat_id`: sent there instead of the member's own chat
+    (a group post); `broadcast_id`: one of that broadcast's recipients."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(OutboxMessage).values(
         member_id=member_id, kind=payload.kind, payload=payload.to_json(), dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING, not_before=not_before or now, attempts=0, created_at=now,
         priority=int(priority if priority is not None else priority_of(payload.kind)),
+        chat_id=chat_id, broadcast_id=broadcast_id,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return await rows_changed(session, statement) == 1
 
@@ -69,15 +75,18 @@ async def enqueue(session: AsyncSession, *, member_id: int, payload: Payload, de
 class Claimed:
     id: int
     member_id: int
-    telegram_user_id: int  # rows of members without one are failed when claimed
+    telegram_user_id: int | None  # rows of members without one are failed when claimed (but group posts)
     language: str | None
     kind: OutboxKind
     payload: Payload
     attempts: int
     priority: int = Priority.NOTICE
+    group_chat_id: int | None = None  # sent to this group rather than to the member
 
     @property
     def chat_id(self) -> int:
+        if self.group_chat_id is not None:
+            return self.group_chat_id
         assert self.telegram_user_id is not None  # claim_due never hands out a row without one
         return self.telegram_user_id
 
@@ -148,7 +157,8 @@ class OutboxService:
                 .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id))
             claimed = []
             for message, telegram_user_id, language, unreachable_at in rows.all():
-                if telegram_user_id is None or unreachable_at is not None:
+                # A group post goes to the group whether or not its author is reachable.
+                if message.chat_id is None and (telegram_user_id is None or unreachable_at is not None):
                     message.status = OutboxStatus.FAILED
                     message.last_error = "member unreachable"
                     message.claimed_until = None
@@ -163,7 +173,7 @@ class OutboxService:
                     continue
                 claimed.append(Claimed(message.id, message.member_id, telegram_user_id,
                                        language.value if language else None, kind, payload, message.attempts,
-                                       message.priority))
+                                       message.priority, message.chat_id))
             return claimed
 
     async def renew(self, ids: Iterable[int], *, lease: timedelta | None = None) -> None:
@@ -209,8 +219,9 @@ class OutboxService:
                 await session.execute(update(OutboxMessage).where(
                     OutboxMessage.id.in_([report.id for report in delivered])).values(
                     status=OutboxStatus.SENT, sent_at=now, claimed_until=None,
-                    telegram_message_id=case({report.id: report.message_id for report in delivered},
-                                             value=OutboxMessage.id, else_=None)))
+                    # Typed: a batch sent as nothing (all ids None) would be an untyped NULL to PostgreSQL.
+                    telegram_message_id=cast(case({report.id: report.message_id for report in delivered},
+                                                  value=OutboxMessage.id, else_=None), BigInteger)))
             for report in reports:
                 if isinstance(report, Failed):
                     await self._fail(session, report, now)

@@ -37,6 +37,9 @@ class OutboxKind(enum.StrEnum):
     CREDITS_RECEIVED = "credits_received"
     VOUCHER_REDEEMED = "voucher_redeemed"
     VOUCHER_EXPIRED = "voucher_expired"
+    BROADCAST = "broadcast"
+    BROADCAST_GROUP_POST = "broadcast_group_post"
+    BROADCAST_PROGRESS = "broadcast_progress"
 
 
 class Payload(BaseModel):
@@ -194,11 +197,35 @@ class VoucherExpired(Payload):
     balance_minutes: int  # after the refund
 
 
+# ----------------------------------------------------------------------------- broadcasts
+
+
+class BroadcastMessage(Payload):
+    """A coordinator's broadcast, to one recipient fixed when it was confirmed."""
+
+    kind = OutboxKind.BROADCAST
+    broadcast_id: int
+
+
+class BroadcastGroupPost(Payload):
+    """The same broadcast posted in a neighbourhood's Telegram group (the row's chat_id)."""
+
+    kind = OutboxKind.BROADCAST_GROUP_POST
+    broadcast_id: int
+
+
+class BroadcastProgress(Payload):
+    """To the author: how far it has gone, with Stop; edited as it goes, then into the report."""
+
+    kind = OutboxKind.BROADCAST_PROGRESS
+    broadcast_id: int
+
+
 PAYLOAD_TYPES: dict[OutboxKind, type[Payload]] = {
     payload_type.kind: payload_type
     for payload_type in (ShiftChanged, ShiftCancelled, WaitlistPromoted, LateCancellation, ShiftReminder,
                          AttendanceDue, HoursApproved, HoursRejected, HoursCredited, CreditsReceived,
-                         VoucherRedeemed, VoucherExpired)
+                         VoucherRedeemed, VoucherExpired, BroadcastMessage, BroadcastGroupPost, BroadcastProgress)
 }
 
 

@@ -72,6 +72,10 @@ POLICY: dict[str, set[str]] = {
         "off-l", "off-c", "off-a", "off-o", "off-k", "off-skip", "off-clr", "off-ok", "off-x", "off-xe", "off-e",
         "off-f", "off-p")},
     "button grant": ADMINS,
+    # broadcasts: coordinators and admins; whom they reach and whose broadcast they may stop is the service's
+    "command /broadcast": COORDINATORS | ADMINS, "command /broadcasts": COORDINATORS | ADMINS,
+    **{f"button {prefix}": COORDINATORS | ADMINS for prefix in (
+        "bc-skip", "bc-n", "bc-a", "bc-d", "bc-sl", "bc-s", "bc-g", "bc-p", "bc-b", "bc-ok", "bc-x", "bc-stop")},
 }
 
 

@@ -77,6 +77,12 @@ class Counted:
 
 # Every ngettext message of the code, with the noun it counts.
 COUNTED = [
+    Counted("<b>The last {n} broadcast</b>", "neges", Gender.FEMININE, ("broadcast", "broadcasts")),
+    Counted("👥 It would go to {n} volunteer now.", "gwirfoddolwr", Gender.MASCULINE, ("volunteer", "volunteers")),
+    Counted("📣 Send it to {n} volunteer", "gwirfoddolwr", Gender.MASCULINE, ("volunteer", "volunteers")),
+    Counted("📣 Sending it to {n} volunteer.", "gwirfoddolwr", Gender.MASCULINE, ("volunteer", "volunteers")),
+    Counted("{n} member has switched broadcasts off and is left out.", "aelod", Gender.MASCULINE,
+            ("member", "members")),
     Counted("<b>Your {n} upcoming shift</b>", "sifft", Gender.FEMININE, ("upcoming shift", "upcoming shifts")),
     Counted("<b>{n} upcoming shift</b>.", "sifft", Gender.FEMININE, ("upcoming shift", "upcoming shifts")),
     Counted("Approved {n} entry, {duration} in all.", "cofnod", Gender.MASCULINE, ("entry", "entries")),
