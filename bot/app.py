@@ -27,6 +27,7 @@ OUTBOX_INTERVAL_SECONDS = 0.5  # how often an idle dispatcher looks for due noti
 VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
 BROADCAST_PROGRESS_INTERVAL_SECONDS = 3  # a broadcast's progress message is edited at most this often
+HOUSEKEEPING_INTERVAL_SECONDS = 60 * 60
 
 
 class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -107,6 +108,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
             ScheduledJob(_queue_reminders, REMINDER_INTERVAL_SECONDS, 3, "shift-reminders"),
             ScheduledJob(handlers.broadcasts.edit_progress, BROADCAST_PROGRESS_INTERVAL_SECONDS,
                          BROADCAST_PROGRESS_INTERVAL_SECONDS, "broadcast-progress"),
+            ScheduledJob(_housekeeping, HOUSEKEEPING_INTERVAL_SECONDS, 60, "housekeeping"),
         ])
     return application
 
@@ -125,6 +127,16 @@ async def _queue_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     once each (dedupe keys), however many processes run this."""
     services: Services = context.application.bot_data["services"]
     await services.shifts.queue_due()
+
+
+async def _housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forgets what can no longer matter: updates Telegram can no longer send again, and
+    dialogues left for a week. Safe from several processes: deleting twice deletes nothing."""
+    services: Services = context.application.bot_data["services"]
+    updates = await services.inbox.purge_handled()
+    dialogues = await services.dialogues.purge_stale()
+    if updates or dialogues:
+        log.info("housekeeping: forgot %s handled update(s) and %s stale dialogue(s)", updates, dialogues)
 
 
 async def _expire_vouchers(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,9 @@ DEFAULT_LEASE = timedelta(seconds=10)
 # An update claimed this often died with its process every time (it may be what
 # kills it): it is given up rather than crash every process that takes it.
 MAX_ATTEMPTS = 5
+# How long a handled update's id is kept: Telegram keeps an unconfirmed update for 24
+# hours, so an id older than this can never come back to be recognised as a repeat.
+KEPT_AFTER_HANDLING = timedelta(days=2)
 # Update kinds whose payload names the chat directly, or through its message.
 _CHAT_PATHS = (("chat",), ("message", "chat"), ("from",), ("user",))
 
@@ -190,6 +193,17 @@ class InboxService:
                 update(InboxUpdate).where(InboxUpdate.claimed_by == self.worker,
                                           InboxUpdate.status == InboxStatus.RECEIVED)
                 .values(claimed_by=None, claimed_until=None))
+            return changed
+
+    async def purge_handled(self, *, older_than: timedelta = KEPT_AFTER_HANDLING) -> int:
+        """Forgets updates handled (or given up) long enough ago that Telegram can no
+        longer send them again: without this the inbox grows with every press, for ever.
+        Unhandled rows are never purged, however old."""
+        cutoff = self.wall_clock.now() - older_than
+        async with self.db.transaction() as session:
+            changed = await rows_changed(session,
+                delete(InboxUpdate).where(InboxUpdate.status.in_([InboxStatus.HANDLED, InboxStatus.GIVEN_UP]),
+                                          InboxUpdate.handled_at < cutoff))
             return changed
 
     async def counts(self) -> dict[InboxStatus, int]:

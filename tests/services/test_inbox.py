@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.clock import FrozenClock
 from bot.db.models import InboxStatus
 from bot.db.session import Database
+from bot.services.dialogues import DialogueService, DialogueState
 from bot.services.inbox import MAX_ATTEMPTS, InboxEntry, InboxService, chat_id_of
 from tests.conftest import DEFAULT_NOW
 
@@ -100,3 +101,29 @@ async def test_an_update_that_dies_with_every_process_is_given_up(db: Database) 
     wall.advance(seconds=11)
     assert await process(db, "last", wall).claim_abandoned() == []
     assert (await process(db, "last", wall).counts())[InboxStatus.GIVEN_UP] == 1
+
+
+async def test_updates_telegram_can_no_longer_send_again_are_forgotten_and_unhandled_ones_never(
+        db: Database) -> None:
+    wall = FrozenClock(DEFAULT_NOW)
+    inbox = process(db, "this", wall)
+    await inbox.receive([message(1, 42), message(2, 43)])
+    await inbox.mark_handled(1)
+    wall.advance(days=1)
+    assert await inbox.purge_handled() == 0  # within Telegram's 24 hours and a margin
+    wall.advance(days=2)
+    assert await inbox.purge_handled() == 1
+    counts = await inbox.counts()
+    assert counts[InboxStatus.HANDLED] == 0 and counts[InboxStatus.RECEIVED] == 1
+
+
+async def test_a_dialogue_left_for_a_week_is_forgotten(db: Database) -> None:
+    clock = FrozenClock(DEFAULT_NOW)
+    dialogues = DialogueService(db, clock)
+    await dialogues.set(42, DialogueState("log", "minutes", {}))
+    clock.advance(days=6)
+    await dialogues.set(43, DialogueState("give", "recipient", {}))
+    assert await dialogues.purge_stale() == 0
+    clock.advance(days=2)
+    assert await dialogues.purge_stale() == 1
+    assert await dialogues.get(42) is None and await dialogues.get(43) is not None
