@@ -28,6 +28,7 @@ VOUCHER_EXPIRY_INTERVAL_SECONDS = 15 * 60
 REMINDER_INTERVAL_SECONDS = 5 * 60
 BROADCAST_PROGRESS_INTERVAL_SECONDS = 3  # a broadcast's progress message is edited at most this often
 HOUSEKEEPING_INTERVAL_SECONDS = 60 * 60
+SUMMARY_INTERVAL_SECONDS = 60  # the weekly summary goes within a minute of its time
 
 
 class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -109,6 +110,7 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
             ScheduledJob(handlers.broadcasts.edit_progress, BROADCAST_PROGRESS_INTERVAL_SECONDS,
                          BROADCAST_PROGRESS_INTERVAL_SECONDS, "broadcast-progress"),
             ScheduledJob(_housekeeping, HOUSEKEEPING_INTERVAL_SECONDS, 60, "housekeeping"),
+            ScheduledJob(_queue_weekly_summaries, SUMMARY_INTERVAL_SECONDS, 7, "weekly-summaries"),
         ])
     return application
 
@@ -137,6 +139,13 @@ async def _housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     dialogues = await services.dialogues.purge_stale()
     if updates or dialogues:
         log.info("housekeeping: forgot %s handled update(s) and %s stale dialogue(s)", updates, dialogues)
+
+
+async def _queue_weekly_summaries(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The weekly summary to TSO staff once its local time has come (and a missed one
+    when the worker comes back), once each: the outbox's dedupe keys are the memory."""
+    services: Services = context.application.bot_data["services"]
+    await services.summary_delivery.queue_due()
 
 
 async def _expire_vouchers(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -251,6 +251,49 @@ async def _ledger_reverse(config: Config, args: argparse.Namespace) -> int:
     return await _with_services(config, reverse)
 
 
+async def _summary(config: Config, args: argparse.Namespace) -> int:
+    """One week's summary from the shell, in a language and a format, to a file or stdout."""
+    from bot.i18n import translator
+    from bot.reports.files import Format, file_name, render
+    from bot.services.summary.model import ScopeKind
+    from bot.services.summary.service import SummaryService
+    from bot.services.summary.weeks import BadWeek, IsoWeek
+
+    try:
+        week = IsoWeek.parse(args.week)
+    except BadWeek as error:
+        print(f"coprod-bot: --week: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.organisation and args.neighbourhood:
+        print("coprod-bot: give --organisation or --neighbourhood, not both", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def write(services: Services) -> int:
+        summaries = SummaryService(services.db, config, services.clock)
+        kind = (ScopeKind.ORGANISATION if args.organisation else ScopeKind.NEIGHBOURHOOD if args.neighbourhood
+                else ScopeKind.SCHEME)
+        scope = await summaries.scope(kind, args.organisation or args.neighbourhood)
+        if scope is None:
+            option = "--organisation" if args.organisation else "--neighbourhood"
+            print(f"coprod-bot: {option}: no {kind.value} with slug {args.organisation or args.neighbourhood!r}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        t = translator(args.language or config.scheme.default_language, config.tz)
+        summary = await summaries.build(scope, week)
+        format_ = Format(args.format)
+        content = render(t, summary, format_)
+        if args.output == "-" or (args.output is None and format_ in (Format.TEXT, Format.CSV)):
+            sys.stdout.buffer.write(content)
+            sys.stdout.flush()
+            return 0
+        path = Path(args.output or file_name(t, summary, format_))
+        path.write_bytes(content)
+        print(f"wrote {path}")
+        return 0
+
+    return await _with_services(config, write)
+
+
 async def _i18n(config: Config, args: argparse.Namespace) -> int:
     from bot.i18n_tools import update_catalogues
 
@@ -302,6 +345,18 @@ def _parser() -> argparse.ArgumentParser:
     reverse.add_argument("transaction_id", type=int)
     reverse.add_argument("--reason", required=True, help="why: kept with the reversal")
     reverse.set_defaults(action=_ledger_reverse)
+
+    summary = commands.add_parser("summary", parents=[common], help="one week's summary (figures, files)")
+    summary.add_argument("--week", required=True, help="an ISO week such as 2026-W48 (Monday to Sunday, scheme time)")
+    summary.add_argument("--organisation", default=None, help="one organisation (slug)")
+    summary.add_argument("--neighbourhood", default=None, help="one neighbourhood (slug)")
+    summary.add_argument("--language", choices=["cy", "en"], default=None,
+                         help="default: the scheme's default language")
+    summary.add_argument("--format", choices=["text", "csv", "xlsx", "png"], default="text")
+    summary.add_argument("--output", default=None,
+                         help="file to write (- for stdout; default: stdout for text and csv, else a file named "
+                              "for the week)")
+    summary.set_defaults(action=_summary)
 
     i18n = commands.add_parser("i18n", parents=[common],
                                help="extract strings, update the en and cy catalogues, compile them")

@@ -17,9 +17,10 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -201,6 +202,26 @@ class LoggingConfig(_Strict):
     level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
 
+class SummariesConfig(_Strict):
+    """When the weekly summary goes to TSO staff: a weekday and a time in the scheme's
+    time zone (the week summarised is the one before the week that moment falls in)."""
+
+    send_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    send_at: str = Field(default="08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    enabled: bool = True
+
+    @property
+    def weekday(self) -> int:
+        """Monday 0 to Sunday 6, as date.weekday() counts."""
+        return ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].index(
+            self.send_weekday)
+
+    @property
+    def local_time(self) -> time:
+        hours, minutes = self.send_at.split(":")
+        return time(int(hours), int(minutes))
+
+
 class AdminsConfig(_Strict):
     telegram_user_ids: list[int] = Field(default_factory=list)
 
@@ -219,6 +240,7 @@ class Config(BaseSettings):
     delivery: DeliveryConfig = DeliveryConfig()
     webhook: WebhookConfig = WebhookConfig()
     logging: LoggingConfig = LoggingConfig()
+    summaries: SummariesConfig = SummariesConfig()
     neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
     organisations: list[Organisation] = Field(default_factory=list)
     activity_types: list[ActivityType] = Field(default_factory=list)

@@ -30,6 +30,7 @@ from handlers import (
     shift_editing,
     shifts,
     spending,
+    summaries,
 )
 from handlers.dispatcher import install
 from handlers.routing import Registry, Router
@@ -42,7 +43,7 @@ def routers() -> list[Router]:
         registration.router, account.router, shifts.router, hours.router, approvals.router, credits.router,
         spending.router, shift_authoring.router, shift_editing.router, attendance.router, dbs_activities.router,
         coordinating.router, admin.router, offers.router, rota.router,
-        settings.router, broadcasts.router,
+        settings.router, broadcasts.router, summaries.router,
     ]
 
 

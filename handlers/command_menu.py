@@ -44,6 +44,7 @@ COMMAND_HELP: tuple[CommandHelp, ...] = (
     CommandHelp("broadcasts", N_("Your broadcasts and how they went"), Role.COORDINATOR),
     CommandHelp("activities", N_("Activity settings"), Role.STAFF),
     CommandHelp("offers", N_("What members can spend credits on: add, edit, pause"), Role.STAFF),
+    CommandHelp("summary", N_("Weekly summary: figures, spreadsheet, chart"), Role.STAFF),
     CommandHelp("redeem", N_("Accept a voucher: /redeem CODE"), Role.PARTNER),
     CommandHelp("settings", N_("Reminders, quiet hours, broadcasts, what you hear about")),
     CommandHelp("me", N_("Your profile")),

@@ -33,6 +33,8 @@ from bot.services.reference_cache import ReferenceCache
 from bot.services.rota import RotaService
 from bot.services.shifts import ShiftService
 from bot.services.spending import SpendingService
+from bot.services.summary.delivery import SummaryDelivery
+from bot.services.summary.service import SummaryService
 from bot.services.transfers import TransferService
 from bot.services.voucher_desk import VoucherDesk
 
@@ -64,6 +66,8 @@ class Services:
     rota: RotaService
     reference: ReferenceCache
     broadcasts: BroadcastService
+    summaries: SummaryService
+    summary_delivery: SummaryDelivery
 
     @classmethod
     def build(cls, db: Database, config: Config, clock: Clock) -> Services:
@@ -94,6 +98,8 @@ class Services:
             outbox=OutboxService(db, clock, worker=worker, max_attempts=config.delivery.max_attempts),
             inbox=InboxService(db, worker=worker),
             broadcasts=BroadcastService(db, config, clock),
+            summaries=SummaryService(db, config, clock),
+            summary_delivery=SummaryDelivery(db, config, clock),
         )
 
 

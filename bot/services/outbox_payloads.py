@@ -40,6 +40,7 @@ class OutboxKind(enum.StrEnum):
     BROADCAST = "broadcast"
     BROADCAST_GROUP_POST = "broadcast_group_post"
     BROADCAST_PROGRESS = "broadcast_progress"
+    WEEKLY_SUMMARY = "weekly_summary"
 
 
 class Payload(BaseModel):
@@ -221,11 +222,27 @@ class BroadcastProgress(Payload):
     broadcast_id: int
 
 
+# ----------------------------------------------------------------------------- summaries
+
+
+class WeeklySummary(Payload):
+    """One message of a weekly summary to a staff member: its snapshot (what was sent is
+    what is stored), rendered in the language the member had when it was queued, so the
+    parts counted then are the parts sent."""
+
+    kind = OutboxKind.WEEKLY_SUMMARY
+    snapshot_id: int
+    language: str
+    part: int
+    parts: int
+
+
 PAYLOAD_TYPES: dict[OutboxKind, type[Payload]] = {
     payload_type.kind: payload_type
     for payload_type in (ShiftChanged, ShiftCancelled, WaitlistPromoted, LateCancellation, ShiftReminder,
                          AttendanceDue, HoursApproved, HoursRejected, HoursCredited, CreditsReceived,
-                         VoucherRedeemed, VoucherExpired, BroadcastMessage, BroadcastGroupPost, BroadcastProgress)
+                         VoucherRedeemed, VoucherExpired, BroadcastMessage, BroadcastGroupPost, BroadcastProgress,
+                         WeeklySummary)
 }
 
 

@@ -12,7 +12,7 @@ entry is theirs is the services' rule, asked before any prompt
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,7 +24,7 @@ from handlers.routing import Needs
 
 def persona(grants: set[tuple[Role, int | None]] = frozenset(), *, admin: bool = False) -> MemberView:  # type: ignore[assignment]
     return MemberView(id=1, kind=MemberKind.INDIVIDUAL, telegram_user_id=1, display_name="Sam", language="en",
-                      neighbourhood_id=None, registered_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                      neighbourhood_id=None, registered_at=datetime(2026, 1, 1, tzinfo=UTC),
                       is_admin=admin, grants=frozenset(grants))
 
 
@@ -76,6 +76,9 @@ POLICY: dict[str, set[str]] = {
     "command /broadcast": COORDINATORS | ADMINS, "command /broadcasts": COORDINATORS | ADMINS,
     **{f"button {prefix}": COORDINATORS | ADMINS for prefix in (
         "bc-skip", "bc-n", "bc-a", "bc-d", "bc-sl", "bc-s", "bc-g", "bc-p", "bc-b", "bc-ok", "bc-x", "bc-stop")},
+    # weekly summaries: which scope is the service's rule, asked at every press
+    "command /summary": STAFF_AND_ADMINS,
+    **{f"button {prefix}": STAFF_AND_ADMINS for prefix in ("sum-s", "sum-e", "sum-w", "sum-f")},
 }
 
 

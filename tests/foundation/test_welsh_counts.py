@@ -117,6 +117,13 @@ COUNTED = [
     Counted("{n} time credit", "credyd", Gender.MASCULINE, ("time credit", "time credits")),
     Counted("{n} week", "wythnos", Gender.FEMININE, ("week", "weeks")),
     Counted("✅ Created {n} shift.", "sifft", Gender.FEMININE, ("shift", "shifts")),
+    # The weekly summary (bot/reports/text.py).
+    Counted("{n} active volunteer", "gwirfoddolwr", Gender.MASCULINE, ("active volunteer", "active volunteers")),
+    Counted("{n} registered member", "aelod", Gender.MASCULINE, ("registered member", "registered members")),
+    Counted("{n} shift run", "sifft", Gender.FEMININE, ("shift run", "shifts run")),
+    Counted("{n} voucher", "taleb", Gender.FEMININE, ("voucher", "vouchers")),
+    Counted("{n} voucher outstanding", "taleb", Gender.FEMININE, ("voucher outstanding", "vouchers outstanding")),
+    Counted("{n} voucher redeemed", "taleb", Gender.FEMININE, ("voucher redeemed", "vouchers redeemed")),
     # Limits said from the rules that set them (bot/services/shift_rules.py, hour_rules.py, members.py).
     Counted("A shift can be at most {n} hour long.", "awr", Gender.FEMININE, ("hour", "hours")),
     Counted("Please keep the address under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),
