@@ -26,6 +26,7 @@ bench: $(BIN)/coprod-bot  ## the speed scripts (SQLite unless DATABASE_URL is gi
 	$(BIN)/python bench/bench_ledger.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 	$(BIN)/python bench/bench_shifts.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 	$(BIN)/python bench/bench_audience.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+	$(BIN)/python bench/bench_summary.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 demo: $(BIN)/coprod-bot  ## the bot against the local emulator, chatting in this terminal
 	$(BIN)/coprod-bot demo

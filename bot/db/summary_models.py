@@ -38,7 +38,9 @@ class SummarySnapshot(Base):
 
 
 # The week's rows found through an index, whatever the years of history behind them.
-Index("ix_time_entry_status_worked_on", TimeEntry.status, TimeEntry.worked_on)
+# Covering: a week's hours, volunteers and trends are read from the index alone.
+Index("ix_time_entry_status_worked_on", TimeEntry.status, TimeEntry.worked_on, TimeEntry.member_id,
+      TimeEntry.activity_type_id, TimeEntry.organisation_id, TimeEntry.minutes)
 Index("ix_time_entry_org_status_worked_on", TimeEntry.organisation_id, TimeEntry.status, TimeEntry.worked_on)
 Index("ix_time_entry_ledger_transaction_id", TimeEntry.ledger_transaction_id)
 Index("ix_voucher_issued_at", Voucher.issued_at)

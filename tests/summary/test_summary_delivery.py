@@ -146,3 +146,12 @@ async def test_nothing_goes_when_summaries_are_switched_off(known_week: KnownWee
     assert await later.queue_due() == 0  # ... and this week's waits for 09:00
     known_week.clock.advance(minutes=1)
     assert await later.queue_due() == 4
+
+
+async def test_the_leader_worker_schedules_it(sqlite_db, config: Config, clock: FrozenClock) -> None:  # noqa: ANN001
+    from bot.app import build_application
+    from bot.delivery.roles import ProcessRole
+
+    application = build_application(Services.build(sqlite_db, config, clock), role=ProcessRole.WORKER)
+    jobs = {job.name: job for job in application.bot_data["worker"].jobs}
+    assert jobs["weekly-summaries"].every_s <= 60  # within a minute of its local time

@@ -20,9 +20,8 @@ so the build time grows with the week's rows, not with the years of history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,7 +64,7 @@ from bot.services.summary.model import (
     Volunteers,
     WeekFigures,
 )
-from bot.services.summary.weeks import IsoWeek
+from bot.services.summary.weeks import IsoWeek, weeks_before
 
 HISTORY_WEEKS = 4  # the average each figure is shown beside
 TREND_WEEKS = 12
@@ -97,11 +96,15 @@ UNKNOWN = Label(en="Not given", cy="Heb ei nodi")
 class WeekReader:
     """The queries behind one scope's figures, in the caller's (read) transaction."""
 
-    def __init__(self, session: AsyncSession, scope: Scope, tz: ZoneInfo, names: Names) -> None:
+    def __init__(self, session: AsyncSession, scope: Scope, tz: ZoneInfo, names: Names,
+                 window: tuple[IsoWeek, ...] = ()) -> None:
         self.session = session
+        self.window = window  # the weeks one summary shows (this one and those it is compared with)
+        self._first: dict[int, IsoWeek] | None = None
         self.scope = scope
         self.tz = tz
         self.names = names
+        self._active: dict[IsoWeek, set[int]] = {}
 
     # ------------------------------------------------------------------ scope filters
 
@@ -127,6 +130,9 @@ class WeekReader:
         """Vouchers at the organisation's offers, or taken by the neighbourhood's residents."""
         if self.scope.kind is ScopeKind.ORGANISATION:
             return [SpendOpportunity.organisation_id == self.scope.id]
+        return self._member_vouchers_where()
+
+    def _member_vouchers_where(self) -> list[ColumnElement[bool]]:
         if self.scope.kind is ScopeKind.NEIGHBOURHOOD:
             return [Voucher.member_id.in_(select(Member.id).where(Member.neighbourhood_id == self.scope.id))]
         return []
@@ -139,9 +145,20 @@ class WeekReader:
 
     # ------------------------------------------------------------------ one week
 
-    async def week(self, week: IsoWeek) -> WeekFigures:
-        return WeekFigures(week=week, hours=await self.hours(week), volunteers=await self.volunteers(week),
+    async def week(self, week: IsoWeek, *, detailed: bool = True) -> WeekFigures:
+        """`detailed`: with hours by activity, neighbourhood and organisation; the weeks
+        further back need only their totals (for the average beside each figure)."""
+        hours = await self.hours(week) if detailed else await self.hours_total(week)
+        return WeekFigures(week=week, hours=hours, volunteers=await self.volunteers(week),
                            shifts=await self.shifts(week), credits=await self.credits(week))
+
+    async def hours_total(self, week: IsoWeek) -> Hours:
+        """The week's hours and those replacing a reduced service, from the covering index alone."""
+        rows = (await self.session.execute(self._entries(
+            TimeEntry.activity_type_id, func.sum(TimeEntry.minutes), since=week.monday,
+            until=week.shifted(1).monday).group_by(TimeEntry.activity_type_id))).all()
+        return Hours(total=sum(int(minutes) for _, minutes in rows), replacing_reduced_service=sum(
+            int(minutes) for activity_id, minutes in rows if self.names.activities[int(activity_id)][2]))
 
     async def hours(self, week: IsoWeek) -> Hours:
         neighbourhood = Member.neighbourhood_id
@@ -174,28 +191,60 @@ class WeekReader:
                           else UNKNOWN, minutes=value) for key, value in minutes.items()]
         return tuple(sorted(headed, key=lambda item: (-item.minutes, item.key)))
 
-    async def _volunteer_ids(self, since: date, until: date) -> set[int]:
-        query = self._entries(TimeEntry.member_id, since=since, until=until).distinct()
-        return {int(member_id) for member_id in (await self.session.scalars(query))}
+    async def _volunteer_ids(self, week: IsoWeek) -> set[int]:
+        """Who gave approved hours in the week (in the scope); each week read once per
+        build, as the lapsed count of five weeks asks for eight of them."""
+        if week not in self._active:
+            # Not DISTINCT: SQLite would skip-scan the (member, day) index over every member;
+            # the week's rows from the covering (status, day, ...) index, made a set here, are cheaper.
+            query = self._entries(TimeEntry.member_id, since=week.monday, until=week.shifted(1).monday)
+            self._active[week] = {int(member_id) for member_id in (await self.session.scalars(query))}
+        return self._active[week]
 
     async def volunteers(self, week: IsoWeek) -> Volunteers:
-        active = await self._volunteer_ids(week.monday, week.shifted(1).monday)
-        before = await self._volunteer_ids(week.shifted(-HISTORY_WEEKS).monday, week.monday)
-        returning = await self._with_hours_before(active, week.monday)
+        active = await self._volunteer_ids(week)
+        before: set[int] = set()
+        for earlier in weeks_before(week, HISTORY_WEEKS):
+            before |= await self._volunteer_ids(earlier)
+        first_weeks = await self._first_weeks(week)
+        returning = {member_id for member_id in active if first_weeks.get(member_id, week) < week}
         return Volunteers(active=len(active), first_time=len(active - returning), returning=len(returning),
                           lapsed=len(before - active))
 
-    async def _with_hours_before(self, member_ids: Iterable[int], day: date) -> set[int]:
-        """Of these members, those with approved hours before the day, anywhere in the scheme."""
-        ids = sorted(member_ids)
-        found: set[int] = set()
-        for start in range(0, len(ids), IN_CHUNK):
-            chunk = ids[start:start + IN_CHUNK]
-            found.update(int(member_id) for member_id in await self.session.scalars(
-                select(TimeEntry.member_id).where(
-                    TimeEntry.member_id.in_(chunk), TimeEntry.worked_on < day,
-                    TimeEntry.status == TimeEntryStatus.APPROVED).distinct()))
-        return found
+    async def _first_weeks(self, week: IsoWeek) -> dict[int, IsoWeek]:
+        """When each member active in the summary's weeks first gave approved hours,
+        anywhere in the scheme; worked out once for all of them (`window`).
+
+        Members with hours before the window's first week are probed once each through
+        the (member, day) index (EXISTS stops at the first), whatever their history; only
+        those with none before it (newcomers, few) have their first day looked up."""
+        window = self.window if week in self.window else (week,)
+        if self._first is not None and week in self.window:
+            return self._first
+        active: set[int] = set()
+        for each in window:
+            active |= await self._volunteer_ids(each)
+        start = min(window).monday
+        earlier = (select(TimeEntry.id).where(TimeEntry.member_id == Member.id, TimeEntry.worked_on < start,
+                                              TimeEntry.status == TimeEntryStatus.APPROVED).exists())
+        ids = sorted(active)
+        first: dict[int, IsoWeek] = {}
+        long_before = IsoWeek.of(date.min + timedelta(days=7))
+        for offset in range(0, len(ids), IN_CHUNK):
+            chunk = ids[offset:offset + IN_CHUNK]
+            first.update((int(member_id), long_before) for member_id in await self.session.scalars(
+                select(Member.id).where(Member.id.in_(chunk), earlier)))
+        newcomers = [member_id for member_id in ids if member_id not in first]
+        for offset in range(0, len(newcomers), IN_CHUNK):
+            rows = await self.session.execute(
+                select(TimeEntry.member_id, func.min(TimeEntry.worked_on))
+                .where(TimeEntry.member_id.in_(newcomers[offset:offset + IN_CHUNK]),
+                       TimeEntry.status == TimeEntryStatus.APPROVED, TimeEntry.worked_on >= start)
+                .group_by(TimeEntry.member_id))
+            first.update((int(member_id), IsoWeek.of(day)) for member_id, day in rows.all())
+        if week in self.window:
+            self._first = first
+        return first
 
     async def shifts(self, week: IsoWeek) -> Shifts:
         starts, ends = week.starts_at(self.tz), week.ends_at(self.tz)
@@ -309,19 +358,24 @@ class WeekReader:
         if not partners:
             return ()
         starts, ends = week.starts_at(self.tz), week.ends_at(self.tz)
-        of_partner = [SpendOpportunity.organisation_id.in_(list(partners)), *self._vouchers_where()]
-        counted = (func.count(), func.coalesce(func.sum(Voucher.cost_minutes), 0))
-        redeemed = {row[0]: (int(row[1]), int(row[2])) for row in (await self.session.execute(
-            select(SpendOpportunity.organisation_id, *counted)
-            .join(SpendOpportunity, SpendOpportunity.id == Voucher.spend_opportunity_id)
-            .where(Voucher.status == VoucherStatus.REDEEMED, Voucher.redeemed_at >= starts,
-                   Voucher.redeemed_at < ends, *of_partner)
-            .group_by(SpendOpportunity.organisation_id))).all()}
-        outstanding = {row[0]: (int(row[1]), int(row[2])) for row in (await self.session.execute(
-            select(SpendOpportunity.organisation_id, *counted)
-            .join(SpendOpportunity, SpendOpportunity.id == Voucher.spend_opportunity_id)
-            .where(Voucher.status == VoucherStatus.ISSUED, Voucher.issued_at < ends, *of_partner)
-            .group_by(SpendOpportunity.organisation_id))).all()}
+        # By the partners' offers' ids, so the vouchers are found through their status index
+        # rather than by scanning every voucher of every offer.
+        offers = dict((await self.session.execute(select(SpendOpportunity.id, SpendOpportunity.organisation_id)
+                                                  .where(SpendOpportunity.organisation_id.in_(list(partners))))).all())
+        counted = (Voucher.spend_opportunity_id, func.count(), func.coalesce(func.sum(Voucher.cost_minutes), 0))
+        of_partner = [Voucher.spend_opportunity_id.in_(list(offers)), *self._member_vouchers_where()]
+
+        async def per_partner(*where: ColumnElement[bool]) -> dict[int, tuple[int, int]]:
+            totals: dict[int, tuple[int, int]] = {}
+            for offer_id, count, minutes in (await self.session.execute(
+                    select(*counted).where(*where, *of_partner).group_by(Voucher.spend_opportunity_id))).all():
+                before = totals.get(offers[offer_id], (0, 0))
+                totals[offers[offer_id]] = (before[0] + int(count), before[1] + int(minutes))
+            return totals
+
+        redeemed = await per_partner(Voucher.status == VoucherStatus.REDEEMED, Voucher.redeemed_at >= starts,
+                                     Voucher.redeemed_at < ends)
+        outstanding = await per_partner(Voucher.status == VoucherStatus.ISSUED, Voucher.issued_at < ends)
         return tuple(PartnerVouchers(
             key=slug, label=label, redeemed=redeemed.get(id_, (0, 0))[0],
             redeemed_minutes=redeemed.get(id_, (0, 0))[1], outstanding=outstanding.get(id_, (0, 0))[0],

@@ -171,7 +171,8 @@ class Summary(_Frozen):
     scope: Scope
     week: IsoWeek
     this: WeekFigures
-    history: tuple[WeekFigures, ...]  # the four weeks before, the nearest first
+    # The four weeks before, the nearest first; hours by heading only for the first (last week).
+    history: tuple[WeekFigures, ...]
     trend: tuple[TrendWeek, ...]  # twelve weeks, the oldest first, ending with this one
     partners: tuple[PartnerVouchers, ...] = ()
     equity: tuple[NeighbourhoodEquity, ...] = ()

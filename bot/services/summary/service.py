@@ -42,9 +42,11 @@ async def build_summary(session: AsyncSession, scope: Scope, week: IsoWeek, conf
                         now: datetime) -> Summary:
     """The whole summary of one week and scope, in the caller's transaction."""
     tz = config.tz
-    reader = WeekReader(session, scope, tz, await Names.read(session))
+    earlier = weeks_before(week, HISTORY_WEEKS)
+    reader = WeekReader(session, scope, tz, await Names.read(session), window=(week, *earlier))
     this = await reader.week(week)
-    history = tuple([await reader.week(before) for before in weeks_before(week, HISTORY_WEEKS)])
+    # Last week in full (its breakdowns are shown beside this week's); the three before it in totals.
+    history = tuple([await reader.week(before, detailed=index == 0) for index, before in enumerate(earlier)])
     return Summary(
         scope=scope, week=week, this=this, history=history, trend=await reader.trend(week),
         partners=await reader.partners(week), equity=await reader.equity(week, this.hours),

@@ -31,7 +31,8 @@ def upgrade() -> None:
     op.create_index("uq_summary_snapshot_week_scope_hash", "summary_snapshot",
                     ["week", "scope_kind", sa.text("coalesce(scope_id, 0)"), "content_hash"], unique=True)
     op.create_index("ix_summary_snapshot_week_scope", "summary_snapshot", ["week", "scope_kind", "scope_id", "id"])
-    op.create_index("ix_time_entry_status_worked_on", "time_entry", ["status", "worked_on"])
+    op.create_index("ix_time_entry_status_worked_on", "time_entry",
+                    ["status", "worked_on", "member_id", "activity_type_id", "organisation_id", "minutes"])
     op.create_index("ix_time_entry_org_status_worked_on", "time_entry", ["organisation_id", "status", "worked_on"])
     op.create_index("ix_time_entry_ledger_transaction_id", "time_entry", ["ledger_transaction_id"])
     op.create_index("ix_voucher_issued_at", "voucher", ["issued_at"])
