@@ -32,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,10 +193,12 @@ class Seeder:
             decided_at = datetime.combine(worked_on, datetime.min.time(), tzinfo=tz).astimezone(UTC) + timedelta(
                 hours=rng.randint(12, 60))
             minutes = rng.choice((30, 60, 90, 120, 150, 180, 240))
-            transaction_id = self.transaction(TransactionKind.EARN, decided_at, [(self.scheme_account, -minutes), (self.account(member_id), minutes)],
-                                              transactions, legs)
+            transaction_id = self.transaction(
+                TransactionKind.EARN, decided_at, [(self.scheme_account, -minutes), (self.account(member_id), minutes)],
+                transactions, legs)
             entries.append({"id": self.next_id("entry"), "member_id": member_id,
-                            "organisation_id": rng.choice(organisations), "activity_type_id": rng.choice(self.activities),
+                            "organisation_id": rng.choice(organisations),
+                            "activity_type_id": rng.choice(self.activities),
                             "worked_on": worked_on, "minutes": minutes, "status": TimeEntryStatus.APPROVED,
                             "possible_duplicate": False, "submitted_at": decided_at - timedelta(hours=6),
                             "submitted_by_member_id": member_id, "decided_at": decided_at,
@@ -208,7 +210,9 @@ class Seeder:
             offer_id, cost, organisation_id = rng.choice(self.offers)
             issued_at = starts + timedelta(minutes=rng.randrange(7 * 24 * 60))
             transaction_id = self.transaction(
-                TransactionKind.SPEND, issued_at, [(self.account(member_id), -cost), (self.organisation_accounts[organisation_id], cost)], transactions, legs)
+                TransactionKind.SPEND, issued_at,
+                [(self.account(member_id), -cost), (self.organisation_accounts[organisation_id], cost)],
+                transactions, legs)
             fate = rng.random()
             voucher_id = self.next_id("voucher")
             vouchers.append({"id": voucher_id, "code": f"B{voucher_id:09d}", "member_id": member_id,
@@ -280,6 +284,8 @@ async def timed(db: Database, config: Config, runs: int) -> tuple[float, float]:
 
 async def analyse(db: Database) -> None:
     """Fresh planner statistics, as a database that has lived with its data would have."""
+    if db.dialect == "sqlite":
+        await db.engine.dispose()  # the last connection closed folds the bulk load's WAL back into the file
     async with db.engine.connect() as connection:
         if db.dialect == "postgresql":
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
