@@ -7,6 +7,7 @@ a reason is asked for.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Literal
 
@@ -132,9 +133,11 @@ async def decide(turn: MemberTurn, data: Decide) -> None:
         if decision.outcome is DecisionOutcome.APPROVED:
             message = turn.query.message if turn.query else None
             shown = getattr(message, "text_html", None)  # None on an inaccessible old message
+            said = decision_text(_, decision.outcome)
+            if shown and html.unescape(shown).endswith(html.unescape(said)):
+                return  # pressed again: the message says so already (the service credited once)
             # The message as Telegram holds it is HTML already: marked, so it is not escaped again.
-            await turn.show(Markup(shown) + "\n\n" + decision_text(_, decision.outcome) if shown
-                            else decision_text(_, decision.outcome))
+            await turn.show(Markup(shown) + "\n\n" + said if shown else said)
         else:
             await turn.answer(decision_text(_, decision.outcome), alert=True)
         return

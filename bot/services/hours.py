@@ -221,11 +221,13 @@ class HoursService(CreditingService):
         async with self.db.transaction() as session:
             refusal, entry = await self._decidable(session, entry_id, coordinator_member_id)
             if refusal is not None:
-                return _refused(refusal, entry_id, entry)
+                return _refused_or_repeated(refusal, entry_id, entry, coordinator_member_id, TimeEntryStatus.APPROVED)
             assert entry is not None  # decision_refusal refuses an entry that is not there
             now = self.clock.now()
             if not await _decide(session, entry_id, TimeEntryStatus.APPROVED, coordinator_member_id, now):
-                return _refused(DecisionOutcome.ALREADY_DECIDED, entry_id, entry)
+                await session.refresh(entry)  # decided meanwhile (the same press handled twice at once?)
+                return _refused_or_repeated(DecisionOutcome.ALREADY_DECIDED, entry_id, entry, coordinator_member_id,
+                                            TimeEntryStatus.APPROVED)
             transaction_id = await credit_entry(self.ledger, session, entry, coordinator_member_id, now)
             return Decision(DecisionOutcome.APPROVED, entry_id, entry.member_id, entry.minutes, transaction_id)
 
@@ -238,12 +240,14 @@ class HoursService(CreditingService):
             if refusal is None and len(reason) > REASON_MAX:
                 refusal = DecisionOutcome.REASON_TOO_LONG
             if refusal is not None:
-                return _refused(refusal, entry_id, entry)
+                return _refused_or_repeated(refusal, entry_id, entry, coordinator_member_id, TimeEntryStatus.REJECTED)
             assert entry is not None  # decision_refusal refuses an entry that is not there
             now = self.clock.now()
             if not await _decide(session, entry_id, TimeEntryStatus.REJECTED, coordinator_member_id, now,
                                  reason=reason):
-                return _refused(DecisionOutcome.ALREADY_DECIDED, entry_id, entry)
+                await session.refresh(entry)
+                return _refused_or_repeated(DecisionOutcome.ALREADY_DECIDED, entry_id, entry, coordinator_member_id,
+                                            TimeEntryStatus.REJECTED)
             if await is_reachable(session, entry.member_id):
                 await enqueue(session, member_id=entry.member_id,
                               payload=HoursRejected.model_validate({**entry_facts(entry), "reason": reason}),
@@ -317,6 +321,21 @@ def _logged(entry: TimeEntry, *, created: bool) -> LoggedEntry:
                        activity_type_id=entry.activity_type_id, worked_on=entry.worked_on, minutes=entry.minutes,
                        status=TimeEntryStatus(entry.status), possible_duplicate=entry.possible_duplicate,
                        created=created)
+
+
+def _refused_or_repeated(refusal: DecisionOutcome, entry_id: int, entry: TimeEntry | None,
+                         coordinator_member_id: int, decided: TimeEntryStatus) -> Decision:
+    """An entry this coordinator decided so already: their press again (a double tap, the
+    same update handled again after a crash, a second try after "Sorry, something went
+    wrong") is answered with that decision, as the first press was. Anyone else, or a
+    different decision, is told it has been decided."""
+    if (refusal is DecisionOutcome.ALREADY_DECIDED and entry is not None and entry.status is decided
+            and entry.decided_by_member_id == coordinator_member_id):
+        if decided is TimeEntryStatus.APPROVED:
+            return Decision(DecisionOutcome.APPROVED, entry.id, entry.member_id, entry.minutes,
+                            entry.ledger_transaction_id)
+        return Decision(DecisionOutcome.REJECTED, entry.id, entry.member_id, entry.minutes)
+    return _refused(refusal, entry_id, entry)
 
 
 def _refused(outcome: DecisionOutcome, entry_id: int, entry: TimeEntry | None) -> Decision:

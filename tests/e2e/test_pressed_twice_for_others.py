@@ -131,3 +131,24 @@ async def test_erasing_pressed_twice_and_handled_again_says_erased(bot: BotUnder
         erasures = await session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "member_erased"))
     assert erasures == 1
+
+
+async def test_approving_pressed_twice_and_handled_again_says_approved_and_credits_once(bot: BotUnderTest) -> None:
+    from bot.db.models import LedgerTransaction
+    from tests.e2e.test_credits import volunteer_with_hours_waiting
+
+    _volunteer, tom = await volunteer_with_hours_waiting(bot, 4341, "2")
+    entry = tom.messages[-1]
+    query = await tom.press("Approve")
+    assert "✅ Approved." in (await tom.next_event()).text
+    answer = await pressed_again(tom, entry.message_id, data_of(entry, "Approve"))
+    assert not (answer["text"] or "").strip()  # not "That entry has already been decided"
+    await handled_again_after_a_crash(bot, bot.emulator.update_id_of_callback(query))
+    assert tom.messages[-1].text.count("✅ Approved.") == 1
+    assert await count(bot, LedgerTransaction) == 1
+    # Another coordinator is told it has been decided.
+    rhi = bot.user(4343, "Rhiannon")
+    await register(bot, rhi)
+    await grant(bot, 4343, Role.COORDINATOR, "splott-community")
+    refused = await pressed_again(rhi, entry.message_id, data_of(entry, "Approve"))
+    assert "already been decided" in refused["text"]

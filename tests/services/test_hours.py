@@ -189,8 +189,9 @@ async def test_approval_credits_the_volunteer_once_and_tells_them(world: World) 
                                "activity_type_id": world.reference["community-hub"],
                                "transaction_id": decision.transaction_id, "balance_minutes": 150}
 
+    # Pressed again by the same coordinator: answered as the first press was, credited once.
     again = await world.hours.approve(logged.entry_id, coordinator_member_id=world.splott_coordinator)
-    assert again.outcome is DecisionOutcome.ALREADY_DECIDED
+    assert again == decision
     assert await world.balance(world.volunteer) == 150
     assert len(await outbox(world.db, "hours_approved")) == 1
     await world.sound()
@@ -200,10 +201,33 @@ async def test_a_double_tap_approves_and_credits_exactly_once(world: World) -> N
     logged = await log(world, minutes=90)
     decisions = await asyncio.gather(*(
         world.hours.approve(logged.entry_id, coordinator_member_id=world.splott_coordinator) for _ in range(5)))
-    assert sorted(d.outcome for d in decisions) == [DecisionOutcome.ALREADY_DECIDED] * 4 + [DecisionOutcome.APPROVED]
+    # Each tap is answered as the first was (the same coordinator approved it), credited once.
+    assert {d.outcome for d in decisions} == {DecisionOutcome.APPROVED}
+    assert len({d.transaction_id for d in decisions}) == 1
     assert await world.balance(world.volunteer) == 90
     assert await count(world.db, LedgerTransaction) == 1
     await world.sound()
+
+
+async def test_a_decision_pressed_again_is_answered_as_it_was_and_anyone_elses_is_told_it_is_decided(
+        world: World) -> None:
+    colleague = await new_member(world.db, "Rhiannon")
+    await grant(world.db, colleague, Role.COORDINATOR, world.reference["splott-community"])
+    approved = await log(world, minutes=60)
+    rejected = await log(world, minutes=30, worked_on=TODAY - timedelta(days=1))
+    first = await world.hours.approve(approved.entry_id, coordinator_member_id=world.splott_coordinator)
+    refused = await world.hours.reject(rejected.entry_id, coordinator_member_id=world.splott_coordinator,
+                                       reason="closed")
+    assert await world.hours.approve(approved.entry_id, coordinator_member_id=world.splott_coordinator) == first
+    assert await world.hours.reject(rejected.entry_id, coordinator_member_id=world.splott_coordinator,
+                                    reason="closed") == refused
+    for other in (
+            world.hours.approve(approved.entry_id, coordinator_member_id=colleague),
+            world.hours.reject(approved.entry_id, coordinator_member_id=world.splott_coordinator, reason="no"),
+            world.hours.approve(rejected.entry_id, coordinator_member_id=world.splott_coordinator)):
+        assert (await other).outcome is DecisionOutcome.ALREADY_DECIDED
+    assert await world.balance(world.volunteer) == 60
+    assert len(await outbox(world.db, "hours_rejected")) == 1
 
 
 async def test_nobody_approves_their_own_hours(world: World) -> None:
@@ -306,8 +330,10 @@ async def test_approve_all_racing_single_approvals_credits_each_entry_once(world
     singles = [world.hours.approve(e.entry_id, coordinator_member_id=world.splott_coordinator)
                for e in reversed(entries)]
     results = await asyncio.gather(world.hours.approve_all(world.splott_coordinator), *singles)
-    approved_singly = sum(r.outcome is DecisionOutcome.APPROVED for r in results[1:])
-    assert results[0].approved + approved_singly == len(entries)
+    # Whichever got there first, each press is answered "approved" (the same coordinator
+    # approved it), and each entry has one earn.
+    assert all(r.outcome is DecisionOutcome.APPROVED for r in results[1:])
+    assert len({r.transaction_id for r in results[1:]}) == len(entries)
     assert await world.balance(world.volunteer) == 60 and await world.balance(world.neighbour) == 60
     assert await count(world.db, LedgerTransaction) == len(entries)
     await world.sound()
