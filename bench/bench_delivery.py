@@ -26,8 +26,9 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from bot.config import parse_config  # noqa: E402
-from bot.db.session import Database  # noqa: E402
+from bot.db.session import READ_ONLY, Database  # noqa: E402
 from bot.delivery.dispatcher import Dispatcher, DispatcherSettings  # noqa: E402
 from bot.delivery.outcomes import Outcome  # noqa: E402
 from bot.delivery.pacing import PaceLimits, Pacer  # noqa: E402
@@ -101,7 +102,7 @@ async def load(emulator: TelegramEmulator, command: str, seconds: float) -> list
 async def seed(url: str) -> list[int]:
     config = parse_config({**TEST_CONFIG, "database": {"url": url}})
     services = await prepare(config)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     chatters = await add_members(services.db, CHATTERS, now=now, first_user_id=CHATTER_BASE)
     async with services.db.transaction() as session:
         for member in chatters:
@@ -111,16 +112,21 @@ async def seed(url: str) -> list[int]:
     return recipients
 
 
-async def count_statements(directory: Path, url: str) -> dict[str, tuple[int, int]]:
-    """Transactions and statements of one /balance and one /shifts, in this process."""
-    emulator = TelegramEmulator(token=TOKEN, limits=EmulatorLimits(chat_burst=100))
-    await emulator.start()
+async def count_statements(emulator: TelegramEmulator, url: str) -> dict[str, tuple[int, int, int]]:
+    """Read-only transactions, writing transactions and statements of one /balance and
+    one /shifts, in this process (the inbox's own writes, storing the update and marking
+    it handled, are the writing ones). The least of three tries: the inbox's lease
+    renewal may fall inside one."""
     config = parse_config({**TEST_CONFIG, "database": {"url": url},
                            "telegram": {**TEST_CONFIG["telegram"], "base_url": emulator.base_url}})
     services = await prepare(config)
-    counts = {"begin": 0, "statements": 0}
+    counts = {"read": 0, "write": 0, "statements": 0}
     engine = services.db.engine.sync_engine
-    event.listen(engine, "begin", lambda _connection: counts.__setitem__("begin", counts["begin"] + 1))
+
+    def began(connection: Any) -> None:
+        counts["read" if connection.get_execution_options().get(READ_ONLY) else "write"] += 1
+
+    event.listen(engine, "begin", began)
     event.listen(engine, "before_cursor_execute",
                  lambda *_args: counts.__setitem__("statements", counts["statements"] + 1))
     application = await start_polling(services, poll_timeout=1, role=ProcessRole.INGRESS)
@@ -128,18 +134,19 @@ async def count_statements(directory: Path, url: str) -> dict[str, tuple[int, in
     try:
         user = emulator.user(CHATTER_BASE)
         for command in ("/balance", "/shifts"):
-            for warm in (True, False):
+            tries = []
+            for attempt in range(4):
                 await asyncio.sleep(0.3)
-                counts.update(begin=0, statements=0)
+                counts.update(read=0, write=0, statements=0)
                 await user.send_text(command)
                 await user.next_message(timeout=10)
                 await asyncio.sleep(0.3)  # anything the handler does after answering
-                if not warm:
-                    found[command] = (counts["begin"], counts["statements"])
+                if attempt:  # the first warms the caches
+                    tries.append((counts["read"], counts["write"], counts["statements"]))
+            found[command] = min(tries, key=lambda counted: (sum(counted[:2]), counted[2]))
     finally:
         await stop(application)
         await services.db.dispose()
-        await emulator.stop()
     return found
 
 
@@ -166,7 +173,16 @@ async def dispatcher_cpu(url: str, recipients: list[int]) -> float:
     return used / len(recipients)
 
 
+def load_average() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
 async def main(seconds: float) -> None:
+    def say(line: str) -> None:
+        print(line, flush=True)  # as measured: a later failure loses nothing
+
+    say(f"start: {load_average()}")
     directory = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
     recipients = await seed(url)
@@ -186,56 +202,62 @@ async def main(seconds: float) -> None:
 
     emulator.rate_limiter.acquire = timed  # type: ignore[method-assign]
 
-    bot = BotProcess(directory, emulator, url, write_config(directory))
-    await bot.start()
     try:
-        await load(emulator, "/help", 2)  # warm up
-        quiet = await load(emulator, "/help", seconds)
-        balance = await load(emulator, "/balance", seconds)
-        db = Database.from_url(url)
-        await queue(db, recipients, now=datetime.now(timezone.utc), tag="newsletter")
-        while await sent_count(db) < RECIPIENTS:  # the rate, with nobody chatting
-            await asyncio.sleep(0.2)
-        rate = (len(sends) - 1) / (sends[-1] - sends[0])
-        await queue(db, recipients, now=datetime.now(timezone.utc), tag="second newsletter")
-        busy = await load(emulator, "/help", min(seconds, 25))  # members chatting while it goes
-        while await sent_count(db) < 2 * RECIPIENTS:
-            await asyncio.sleep(0.2)
-        await db.dispose()
-    finally:
-        await bot.stop()
-    rejected = list(emulator.rejections)
+        bot = BotProcess(directory, emulator, url, write_config(directory))
+        await bot.start()
+        try:
+            await load(emulator, "/help", 2)  # warm up
+            quiet = await load(emulator, "/help", seconds)
+            say(f"/help, no delivery:     {summary(quiet)}")
+            balance = await load(emulator, "/balance", seconds)
+            say(f"/balance, coprod-bot:   {summary(balance)}")
+            db = Database.from_url(url)
+            await queue(db, recipients, now=datetime.now(UTC), tag="newsletter")
+            while await sent_count(db) < RECIPIENTS:  # the rate, with nobody chatting
+                await asyncio.sleep(0.2)
+            rate = (len(sends) - 1) / (sends[-1] - sends[0])
+            say(f"delivery: {RECIPIENTS} recipients at {rate:.2f}/s; achieved / configured {rate / 30:.3f} "
+                f"(target >= 0.97); emulator refusals {list(emulator.rejections)}")
+            await queue(db, recipients, now=datetime.now(UTC), tag="second newsletter")
+            busy = await load(emulator, "/help", min(seconds, 25))  # members chatting while it goes
+            say(f"/help, during delivery: {summary(busy)}")
+            while await sent_count(db) < 2 * RECIPIENTS:
+                await asyncio.sleep(0.2)
+            await db.dispose()
+        finally:
+            await bot.stop()
+        say(f"emulator refusals after both deliveries: {list(emulator.rejections)}")
 
-    environment = {**os.environ, "TOKEN": TOKEN, "BASE_URL": emulator.base_url}
-    bare = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE_BOT, env=environment,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-    await asyncio.wait_for(bare.stdout.readline(), 30)
-    try:
-        await load(emulator, "/help", 2)
-        bare_help = await load(emulator, "/help", seconds)
-        bare_balance = await load(emulator, "/balance", seconds)
+        environment = {**os.environ, "TOKEN": TOKEN, "BASE_URL": emulator.base_url}
+        bare = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE_BOT, env=environment,
+                                                    stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+        assert bare.stdout is not None
+        await asyncio.wait_for(bare.stdout.readline(), 30)
+        try:
+            await load(emulator, "/help", 2)
+            bare_help = await load(emulator, "/help", seconds)
+            say(f"/help, bare bot:        {summary(bare_help)}")
+            bare_balance = await load(emulator, "/balance", seconds)
+            say(f"/balance, bare bot:     {summary(bare_balance)}")
+        finally:
+            bare.terminate()
+            await bare.wait()
+        # The same emulator: its update ids go on from those the inbox has seen.
+        statements = await count_statements(emulator, url)
     finally:
-        bare.terminate()
-        await bare.wait()
         await emulator.stop()
-
     cpu = await dispatcher_cpu(url, recipients)
-    statements = await count_statements(directory, url)
 
-    print(f"delivery: {RECIPIENTS} recipients at {rate:.2f}/s; achieved / configured {rate / 30:.3f} "
-          f"(target >= 0.97); emulator refusals {rejected}")
-    print(f"dispatcher CPU per message (claim, pace, record; stand-in sender): {cpu * 1e6:.0f} µs")
-    print(f"/help, no delivery:     {summary(quiet)}")
-    print(f"/help, during delivery: {summary(busy)}")
-    print(f"/help, bare bot:        {summary(bare_help)}")
-    print(f"/balance, coprod-bot:   {summary(balance)}")
-    print(f"/balance, bare bot:     {summary(bare_balance)}")
-    print(f"interactive p99 during delivery / without: {pct(busy, .99) / pct(quiet, .99):.2f} (target <= 1.5)")
-    print(f"interactive p99 / bare bot: {pct(quiet, .99) / pct(bare_help, .99):.2f} (target <= 2)")
-    print(f"/balance / bare bot: median {statistics.median(balance) / statistics.median(bare_balance):.2f} "
-          f"(target <= 2.5), p99 {pct(balance, .99) / pct(bare_balance, .99):.2f} (target <= 3)")
-    for command, (transactions, count) in statements.items():
-        print(f"{command}: {transactions} transaction(s), {count} statement(s) (target: one transaction)")
+    say(f"dispatcher CPU per message (claim, pace, record; stand-in sender): {cpu * 1e6:.0f} µs")
+    say(f"interactive p99 during delivery / without: {pct(busy, .99) / pct(quiet, .99):.2f} (target <= 1.5)")
+    say(f"interactive p99 / bare bot: {pct(quiet, .99) / pct(bare_help, .99):.2f} (target <= 2)")
+    say(f"/balance / bare bot: median {statistics.median(balance) / statistics.median(bare_balance):.2f} "
+        f"(target <= 2.5), p99 {pct(balance, .99) / pct(bare_balance, .99):.2f} (target <= 3)")
+    for command, (reads, writes, count) in statements.items():
+        say(f"{command}: {reads} read-only transaction(s) + {writes} writing (the inbox's), "
+            f"{count} statement(s) (target: one transaction for the handling)")
+    say(f"end: {load_average()}")
 
 
 if __name__ == "__main__":

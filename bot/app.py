@@ -20,6 +20,7 @@ from bot.i18n import LANGUAGES, translator
 from bot.metrics import Metrics
 from bot.services.container import Services
 from bot.tolerant_bot import TolerantBot
+from bot.update_processor import ChatOrderedProcessor
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,17 @@ REMINDER_INTERVAL_SECONDS = 5 * 60
 BROADCAST_PROGRESS_INTERVAL_SECONDS = 3  # a broadcast's progress message is edited at most this often
 HOUSEKEEPING_INTERVAL_SECONDS = 60 * 60
 SUMMARY_INTERVAL_SECONDS = 60  # the weekly summary goes within a minute of its time
+# Updates of different chats handled at once: enough that a slow write for one member
+# never holds up the others, few enough to stay inside the database's connection pool.
+UPDATES_RUNNING = 16
 
 
 class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
     """Marks each update handled in the inbox once its handlers have run. An update whose
     handling was cut short by the process dying stays "received" and is handled by the
-    next process; one handed on only to move the offset (see TolerantBot) is not marked."""
+    next process; one handed on only to move the offset (see TolerantBot) is not marked.
+    Updates run concurrently (ChatOrderedProcessor), so the mark is made per update, in
+    the task that handled it, each chat's in its order."""
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
@@ -85,7 +91,9 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
         get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 5),
         inbox=services.inbox,
     )
-    application = ApplicationBuilder().application_class(InboxApplication).bot(bot).post_init(_post_init).build()
+    # Different chats' updates side by side, one chat's in order (bot/update_processor.py).
+    application = (ApplicationBuilder().application_class(InboxApplication).bot(bot).post_init(_post_init)
+                   .concurrent_updates(ChatOrderedProcessor(UPDATES_RUNNING)).build())
     application.bot_data["services"] = services
     application.bot_data["role"] = role
     metrics = application.bot_data["metrics"] = Metrics()
