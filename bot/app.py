@@ -43,7 +43,11 @@ class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
     the task that handled it, each chat's in its order."""
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
+        services: Services = self.bot_data["services"]
+        # The update's look-ups (member, dialogue, what the handler reads) share one
+        # read-only transaction (bot/db/session.py).
+        async with services.db.reads_together():
+            await super().process_update(update)
         bot = self.bot
         if isinstance(update, Update) and isinstance(bot, TolerantBot) and bot.inbox is not None \
                 and update.update_id in bot.claimed:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, event
@@ -75,6 +78,42 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@dataclass
+class _SharedRead:
+    """The read-only transaction one update's look-ups share (see Database.reads_together)."""
+
+    database: Database
+    task: asyncio.Task[Any] | None
+    session: AsyncSession | None = None
+    # Read blocks open on each session: one left behind by a write is closed by its last.
+    in_use: dict[AsyncSession, int] = field(default_factory=dict)
+
+    def detach(self) -> AsyncSession | None:
+        """The session stops being shared; returned when nobody is using it (to close)."""
+        session, self.session = self.session, None
+        return session if session is not None and not self.in_use.get(session) else None
+
+
+_shared_read: ContextVar[_SharedRead | None] = ContextVar("coprod_shared_read", default=None)
+
+
+def _current_shared_read() -> _SharedRead | None:
+    shared = _shared_read.get()
+    # Only in the task that opened it: a task started from there (which inherits the
+    # context) must not use the same session concurrently.
+    return shared if shared is not None and shared.task is asyncio.current_task() else None
+
+
+async def end_shared_read() -> None:
+    """The current update's shared read ends here; reads after it begin a new one. Called
+    before talking to Telegram, so no transaction stays open across a network call."""
+    shared = _current_shared_read()
+    if shared is not None:
+        session = shared.detach()
+        if session is not None:
+            await session.close()
+
+
 class Database:
     """The engine plus a session factory; each service call is one transaction."""
 
@@ -92,19 +131,64 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One database transaction: committed on success, rolled back on any error."""
+        """One database transaction: committed on success, rolled back on any error.
+        A shared read under way ends first: what is read after this sees what it wrote."""
+        await end_shared_read()
         async with self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A transaction that only reads: on SQLite it does not take the write lock, so
-        the lookups every update makes never queue behind a booking or a payment."""
-        async with self.sessions() as session:
-            await session.connection(execution_options={READ_ONLY: True})
-            # Closing the session ends the transaction (the pool rolls it back); objects
-            # read keep their loaded values, as after a commit with expire_on_commit off.
+        the lookups every update makes never queue behind a booking or a payment. Inside
+        `reads_together`, every read joins one such transaction."""
+        shared = _current_shared_read()
+        if shared is None or shared.database is not self:
+            async with self.sessions() as session:
+                await session.connection(execution_options={READ_ONLY: True})
+                # Closing the session ends the transaction (the pool rolls it back); objects
+                # read keep their loaded values, as after a commit with expire_on_commit off.
+                yield session
+            return
+        if shared.session is None:
+            opened = self.sessions()
+            try:
+                await opened.connection(execution_options={READ_ONLY: True})
+            except BaseException:
+                await opened.close()
+                raise
+            shared.session = opened
+        session = shared.session
+        shared.in_use[session] = shared.in_use.get(session, 0) + 1
+        try:
             yield session
+        except BaseException:
+            if shared.session is session:  # a failed read is not shared on
+                shared.detach()
+            raise
+        finally:
+            shared.in_use[session] -= 1
+            if not shared.in_use[session]:
+                del shared.in_use[session]
+                if shared.session is not session:  # left behind by a write or a Telegram call
+                    await session.close()
+
+    @asynccontextmanager
+    async def reads_together(self) -> AsyncIterator[None]:
+        """One update's look-ups (member, roles, dialogue, what the handler shows) in one
+        read-only transaction instead of one each: every `read()` in this task joins it,
+        until a write begins or the bot talks to Telegram (`end_shared_read`), after
+        which the next read begins afresh. One snapshot for the look-ups, and never a
+        transaction held open across a write or a network call."""
+        shared = _SharedRead(self, asyncio.current_task())
+        token = _shared_read.set(shared)
+        try:
+            yield
+        finally:
+            _shared_read.reset(token)
+            session = shared.detach()
+            if session is not None:
+                await session.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -22,6 +22,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.db.session import end_shared_read
 from bot.delivery.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if rate_limit_args is not None and rate_limit_args.get("lane") == BULK["lane"]:
             return await callback(*args, **kwargs)
+        # Never a database transaction open while waiting for Telegram: the update's
+        # shared read ends here, and a read after the answer begins afresh.
+        await end_shared_read()
         tries = 0
         while True:
             if counted(endpoint):

@@ -100,12 +100,15 @@ class MemberService:
 
     async def _view(self, session: AsyncSession, member: Member) -> MemberView:
         assert member.registered_at is not None, "a view is only of a registered member"  # callers filter on it
+        grants = await roles.roles_of(session, member.id)
+        # From the grants just read: every update loads a member, so the statements
+        # roles.is_admin would make are saved on each.
+        is_admin = roles.admin_from(grants, member.telegram_user_id, self.config.admins.telegram_user_ids)
         return MemberView(
             id=member.id, kind=member.kind, telegram_user_id=member.telegram_user_id,
             display_name=member.display_name or "", language=(member.language or self.config.scheme.default_language),
             neighbourhood_id=member.neighbourhood_id, registered_at=member.registered_at,
-            is_admin=await roles.is_admin(session, member.id, self.config.admins.telegram_user_ids),
-            grants=frozenset(await roles.roles_of(session, member.id)),
+            is_admin=is_admin, grants=frozenset(grants),
         )
 
     async def groups(self) -> list[MemberView]:

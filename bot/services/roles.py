@@ -22,6 +22,13 @@ async def is_admin(session: AsyncSession, member_id: int, config_admin_ids: Coll
     return telegram_user_id is not None and telegram_user_id in config_admin_ids
 
 
+def admin_from(grants: Collection[tuple[Role, int | None]], telegram_user_id: int | None,
+               config_admin_ids: Collection[int]) -> bool:
+    """`is_admin` for a member whose grants are already read (loading a member reads them)."""
+    return any(role is Role.ADMIN for role, _organisation in grants) or (
+        telegram_user_id is not None and telegram_user_id in config_admin_ids)
+
+
 async def organisations_with_role(session: AsyncSession, member_id: int, role: Role) -> set[int]:
     """The organisations in which the member holds the role."""
     rows = await session.scalars(select(RoleGrant.organisation_id).where(
