@@ -82,7 +82,8 @@ def build_application(services: Services, *, poll_timeout: float = 10.0,
     from handlers import observed
 
     config = services.config
-    pacer = Pacer(PaceLimits(overall_per_s=config.delivery.ceiling_per_second))
+    pacer = Pacer(PaceLimits(overall_per_s=config.delivery.bulk_ceiling_per_second(
+        counts_answers=role.takes_updates)))
     bot = TolerantBot(
         config.telegram.token,
         base_url=config.telegram.base_url,

@@ -176,10 +176,20 @@ class DeliveryConfig(_Strict):
     concurrency: int = Field(default=16, ge=1, le=256)  # bulk sends in flight at once
     lease_seconds: float = Field(default=30.0, gt=0, le=600)  # a claimed row's lease, renewed while held
     leader_lease_seconds: float = Field(default=10.0, gt=0, le=60)  # a dead leader is replaced after this
+    # A worker run apart from the ingress (--role worker) cannot count the answers the
+    # ingress sends: it leaves them this many places a second instead.
+    answers_headroom_per_second: float = Field(default=5.0, ge=0, le=25)
 
     @property
     def ceiling_per_second(self) -> float:
         return self.paid_messages_per_second if self.allow_paid_broadcast else self.messages_per_second
+
+    def bulk_ceiling_per_second(self, *, counts_answers: bool) -> float:
+        """The pacer's ceiling: all of it where this process sends the answers too (and so
+        counts them), less the headroom where another process sends them."""
+        if counts_answers:
+            return self.ceiling_per_second
+        return max(1.0, self.ceiling_per_second - self.answers_headroom_per_second)
 
 
 class WebhookConfig(_Strict):

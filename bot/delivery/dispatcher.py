@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.delivery.outcomes import Outcome, Result, Sender
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Pacer, Sent
 from bot.services.outbox import Claimed, Delivered, Failed, OutboxService, Report
 
 log = logging.getLogger(__name__)
@@ -144,10 +144,10 @@ class Dispatcher:
             if self.pacer.earliest(row.chat_id, now) > now:  # a 429 arrived while we waited
                 self._slots.release()
                 continue
-            self.pacer.take(row.chat_id, now, slot=at)
+            sent = self.pacer.take(row.chat_id, now, slot=at)
             self._hand.remove(row)
             self._in_flight[row.id] = row
-            task = asyncio.create_task(self._send_one(row))
+            task = asyncio.create_task(self._send_one(row, sent))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
 
@@ -180,7 +180,7 @@ class Dispatcher:
         self._hand.extend(row for row in claimed if row.id not in known)
         self._hand.sort(key=_order)
 
-    async def _send_one(self, row: Claimed) -> None:
+    async def _send_one(self, row: Claimed, sent: Sent) -> None:
         try:
             try:
                 outcome = await self.send(row)
@@ -188,7 +188,9 @@ class Dispatcher:
                 log.exception("sending notification %s failed unexpectedly", row.id)
                 outcome = Outcome(Result.TRANSIENT, reason=f"{type(error).__name__}: {error}")
             finally:
+                self.pacer.finished(sent, self.monotonic())
                 self._slots.release()
+                self._wake.set()  # the second's budget may have room again
             await self._settle(row, outcome)
         finally:
             self._in_flight.pop(row.id, None)

@@ -28,6 +28,7 @@ from bot.delivery.pacing import Pacer
 log = logging.getLogger(__name__)
 
 BULK: dict[str, str] = {"lane": "bulk"}
+ANSWER_POLL_S = 0.01
 
 # Requests that put a message in a chat (or change one), the ones flood control counts.
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
@@ -72,13 +73,21 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
         await end_shared_read()
         tries = 0
         while True:
+            sent = None
             if counted(endpoint):
-                now = self.monotonic()
-                at = self.pacer.note_interactive(now)
-                if at > now:
-                    await asyncio.sleep(at - now)
+                # Answers are counted like bulk sends, from when Telegram answered: with
+                # many members answered at once a second can fill, and an answer sent into a
+                # full second is refused (twice refused, lost). So it waits for room,
+                # looking again at least every ANSWER_POLL_S while the second is in flight.
+                while (at := self.pacer.answer_at(now := self.monotonic())) > now:
+                    await asyncio.sleep(min(at - now, ANSWER_POLL_S))
+                sent = self.pacer.note_interactive(self.monotonic())
             try:
-                return await callback(*args, **kwargs)
+                try:
+                    return await callback(*args, **kwargs)
+                finally:
+                    if sent is not None:
+                        self.pacer.finished(sent, self.monotonic())
             except RetryAfter as error:
                 wait = retry_seconds(error)
                 self.pacer.flood(self.monotonic(), wait)
