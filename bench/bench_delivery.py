@@ -255,8 +255,8 @@ async def main(seconds: float) -> None:
     say(f"/balance / bare bot: median {statistics.median(balance) / statistics.median(bare_balance):.2f} "
         f"(target <= 2.5), p99 {pct(balance, .99) / pct(bare_balance, .99):.2f} (target <= 3)")
     for command, (reads, writes, count) in statements.items():
-        say(f"{command}: {reads} read-only transaction(s) + {writes} writing (the inbox's), "
-            f"{count} statement(s) (target: one transaction for the handling)")
+        say(f"{command}: read-only transactions of its handling: {reads} (target <= 1); plus {writes} writing "
+            f"(the inbox's: storing the update, marking it handled); {count} statements in all")
     say(f"end: {load_average()}")
 
 
