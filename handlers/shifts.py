@@ -258,9 +258,16 @@ async def join_waitlist(turn: MemberTurn, data: JoinWaitlist) -> None:
     await _book(turn, data.shift_id, waitlist=True)
 
 
+_AS_FIRST_ANSWERED = {SignupOutcome.ALREADY_BOOKED: SignupOutcome.BOOKED,
+                      SignupOutcome.ALREADY_WAITLISTED: SignupOutcome.WAITLISTED}
+
+
 async def _book(turn: MemberTurn, shift_id: int, *, waitlist: bool) -> None:
     shifts = turn.services.shifts
     outcome = await (shifts.join_waitlist if waitlist else shifts.sign_up)(turn.member.id, shift_id)
+    # Pressed twice, or the same press handled again after a crash: answered as the
+    # first press was (the place is the same one), not as a refusal.
+    outcome = _AS_FIRST_ANSWERED.get(outcome, outcome)
     if outcome in (SignupOutcome.BOOKED, SignupOutcome.WAITLISTED, SignupOutcome.FULL):
         await turn.answer()
         await show_card(turn, shift_id, notice=signup_text(turn.t, outcome),

@@ -42,7 +42,8 @@ async def test_an_update_a_dead_process_stored_but_never_handled_is_answered_aft
     bot.emulator.updates.confirm(update_id + 1)
     await bot.start()
     assert "Your balance" in (await member.next_message()).text
-    await member.expect_silence(0.5)  # marked handled just after the answer went out
+    await member.expect_silence(0.5)  # answered once
+    await bot.settled()  # and marked handled just after the answer went out
     async with bot.services.db.read() as session:
         assert await session.scalar(select(InboxUpdate.status).where(
             InboxUpdate.update_id == update_id)) is InboxStatus.HANDLED

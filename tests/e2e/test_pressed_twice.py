@@ -6,14 +6,15 @@ with what the first did."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from bot.db.models import InboxStatus, InboxUpdate, Member, Role, Shift
+from bot.db.models import InboxStatus, InboxUpdate, Member, Role, Shift, ShiftSignup
 from bot.db.session import Database
 from bot.emulator import EmulatedUser
 from tests.e2e.conftest import BotUnderTest, grant, register
-from tests.e2e.test_shifts import new_shift_at_splott_hub
+from tests.e2e.test_shifts import coordinator_of_splott, make_shift, new_shift_at_splott_hub
 
 
 async def count(bot: BotUnderTest, model) -> int:  # noqa: ANN001
@@ -160,3 +161,25 @@ async def test_giving_and_spending_pressed_twice_give_once_and_issue_one_voucher
             LedgerTransaction.kind == TransactionKind.TRANSFER))
         vouchers = await session.scalar(select(func.count()).select_from(Voucher))
     assert (transfers, vouchers) == (1, 1)
+
+
+async def test_sign_up_pressed_twice_and_handled_again_books_once_and_says_booked(bot: BotUnderTest) -> None:
+    """Sam taps Sign up twice, and the bot dies before noting the first press: one
+    place, and each answer is the first one's ("You're booked"), never a refusal."""
+    await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 10, 10, 0), hours=2)
+    sam = bot.user(3031, "Sam")
+    await register(bot, sam)
+    await sam.send_text(f"/start shift_{shift_id}")
+    card = await sam.next_message()
+    sign_up = data_of(card, "Sign up")
+    first = await sam.press_data(card.message_id, sign_up)
+    assert "You're booked" in (await sam.next_event()).text
+    assert not (await pressed_again(sam, card.message_id, sign_up))["show_alert"]
+    assert "You're booked" in sam.messages[-1].text
+    await bot.settled()
+    await handled_again_after_a_crash(bot, bot.emulator.update_id_of_callback(first))
+    assert "You're booked" in sam.messages[-1].text
+    async with bot.services.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(ShiftSignup).where(
+            ShiftSignup.shift_id == shift_id)) == 1
