@@ -46,6 +46,14 @@ async def bot_reference(bot: BotUnderTest):
             *await reference.activity_types(bot.services.db)]
 
 
+async def edit_of(user, message_id: int, words: str):  # noqa: ANN001, ANN201
+    """The next edit (or message) saying `words` that is message `message_id`."""
+    while True:
+        message = await wait_for(user, words, edits=True)
+        if message.message_id == message_id:
+            return message
+
+
 async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest) -> None:
     coordinator = await coordinator_of_splott(bot)
     await coordinator.send_text("/newshift")
@@ -122,12 +130,14 @@ async def test_from_creating_a_shift_to_credits_in_the_balance(bot: BotUnderTest
     await coordinator.next_message()
     shift_id = int(created.text.split("start=shift_")[1].split()[0])
     await coordinator.send_text(f"/start shift_{shift_id}")
-    await coordinator.next_message()
+    card = await coordinator.next_message()
     await coordinator.press("Attendance")
-    roster = await wait_for(coordinator, "Who came?", edits=True)
+    # The card becomes the roster; the attendance prompt the shift's end queued also
+    # asks "Who came?", in a message of its own.
+    roster = await edit_of(coordinator, card.message_id, "Who came?")
     assert "Ceri" in roster.text and "2 hours 30 minutes" in roster.text
     await coordinator.press("✅ Ceri")
-    await wait_for(coordinator, "Who came?", edits=True)
+    await edit_of(coordinator, card.message_id, "Who came?")
     await coordinator.press("Confirm and credit hours")
     assert "1 person credited" in (await wait_for(coordinator, "credited", edits=True)).text
 
