@@ -138,10 +138,11 @@ async def _tend_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _queue_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Reminders before shifts and attendance prompts after them, recorded in the outbox
-    once each (dedupe keys), however many processes run this."""
+    """Reminders before shifts, coordinators' alerts and digests, attendance prompts after
+    shifts, recorded in the outbox once each (dedupe keys), however many processes run this."""
     services: Services = context.application.bot_data["services"]
     await services.shifts.queue_due()
+    await services.digests.queue_due()
 
 
 async def _housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -162,8 +162,15 @@ class ShiftsConfig(_Strict):
     # Whether a DBS check recorded by one organisation counts for another's shifts.
     dbs_counts_across_organisations: bool = True
     late_cancellation_hours: int = Field(default=24, ge=0, le=168)
+    # No longer read: reminders follow each member's /settings ([reminders]). Still
+    # accepted, so a configuration written before that keeps loading.
     reminder_hours_before: int = Field(default=24, ge=1, le=168)
     page_size: int = Field(default=5, ge=1, le=10)
+
+
+class RemindersConfig(_Strict):
+    # When coordinators get their daily digest (pending approvals, tomorrow's rosters), local time.
+    digest_time: time = time(18, 0)
 
 
 class DeliveryConfig(_Strict):
@@ -247,6 +254,7 @@ class Config(BaseSettings):
     hours: HoursConfig = HoursConfig()
     spending: SpendingConfig = SpendingConfig()
     shifts: ShiftsConfig = ShiftsConfig()
+    reminders: RemindersConfig = RemindersConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     webhook: WebhookConfig = WebhookConfig()
     logging: LoggingConfig = LoggingConfig()

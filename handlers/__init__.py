@@ -24,6 +24,7 @@ from handlers import (
     notifications,
     offers,
     registration,
+    reminders,
     rota,
     settings,
     shift_authoring,
@@ -43,7 +44,7 @@ def routers() -> list[Router]:
         registration.router, account.router, shifts.router, hours.router, approvals.router, credits.router,
         spending.router, shift_authoring.router, shift_editing.router, attendance.router, dbs_activities.router,
         coordinating.router, admin.router, offers.router, rota.router,
-        settings.router, broadcasts.router, summaries.router,
+        settings.router, broadcasts.router, summaries.router, reminders.router,
     ]
 
 

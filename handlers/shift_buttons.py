@@ -106,3 +106,25 @@ class MarkAttendance(CallbackData, prefix="att-m"):
 @dataclass(frozen=True)
 class ConfirmAttendance(CallbackData, prefix="att-ok"):
     shift_id: int
+
+
+@dataclass(frozen=True)
+class WillBeThere(CallbackData, prefix="rm-y"):
+    """On a reminder: "I'll be there"."""
+
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class CantCome(CallbackData, prefix="rm-n"):
+    """On a reminder: "I can't come", then its confirmation."""
+
+    shift_id: int
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class FindCover(CallbackData, prefix="cover"):
+    """A coordinator's one tap: send the shift to the volunteers who could take it."""
+
+    shift_id: int

@@ -401,7 +401,7 @@ async def booked_card(services: Services, shift_id: int, member_id: int) -> Shif
     return card
 
 
-ShiftNotice = Callable[[Translator, ShiftCard, Any], Rendered]  # (translator, card, the kind's payload)
+ShiftNotice = Callable[[Translator, ShiftCard, Any], Rendered | None]  # (translator, card, the kind's payload)
 
 
 def renders_shift_notice(kind: OutboxKind, *, to_booked: bool) -> Callable[[ShiftNotice], Renderer]:
@@ -415,12 +415,6 @@ def renders_shift_notice(kind: OutboxKind, *, to_booked: bool) -> Callable[[Shif
             return None if card is None else say(t, card, payload)
         return renders(kind)(render)
     return register
-
-
-@renders_shift_notice(OutboxKind.SHIFT_REMINDER, to_booked=True)
-def render_reminder(t: Translator, card: ShiftCard, payload: payloads.ShiftReminder) -> Rendered:
-    return Rendered(t.gettext("⏰ Reminder: {activity} at {venue}, {when}. Thank you for giving your time!",
-                              **shift_words(t, card)), keyboard([see_button(t, card)]))
 
 
 @renders_shift_notice(OutboxKind.WAITLIST_PROMOTED, to_booked=True)
@@ -442,15 +436,6 @@ def render_changed(t: Translator, card: ShiftCard, payload: payloads.ShiftChange
     return Rendered(t.gettext("✏️ A shift you're booked on has changed. It is now: {activity} at {venue}, {when}.",
                               **shift_words(t, card)),
                     keyboard([see_button(t, card), button(t.gettext("Cancel my place"), Leave(card.shift_id))]))
-
-
-@renders_shift_notice(OutboxKind.LATE_CANCELLATION, to_booked=False)
-def render_late(t: Translator, card: ShiftCard, payload: payloads.LateCancellation) -> Rendered:
-    return Rendered(t.gettext("⚠️ A volunteer cancelled close to the start of {activity} at {venue}, {when}. "
-                              "Booked now: {booked} of {capacity} (minimum {minimum}).", **shift_words(t, card),
-                              booked=payload.booked_count, capacity=payload.capacity,
-                              minimum=payload.minimum),
-                    keyboard([see_button(t, card)]))
 
 
 @renders(OutboxKind.HOURS_CREDITED)

@@ -158,10 +158,11 @@ async def _seed_just_ended_and_about_to_start(services: Services, clock: DemoClo
         for key in ("ceri", "sam"):
             await services.shifts.sign_up(by_key[key], created.shift_ids[0])
     soon = now + timedelta(hours=2)
-    created = await services.shifts.create_shifts(by_key["tom"],
-                                                  _hub_shift(ids, hoods, soon, soon + timedelta(hours=2)))
-    assert isinstance(created, ShiftsCreated), created
-    await services.shifts.sign_up(by_key["ceri"], created.shift_ids[0])
+    with clock.back(timedelta(hours=1)):  # booked before her 2-hour reminder time, so it is due now
+        created = await services.shifts.create_shifts(by_key["tom"],
+                                                      _hub_shift(ids, hoods, soon, soon + timedelta(hours=2)))
+        assert isinstance(created, ShiftsCreated), created
+        await services.shifts.sign_up(by_key["ceri"], created.shift_ids[0])
     await services.shifts.queue_due()  # now, not at the worker's first round: both show at once
 
 

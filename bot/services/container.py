@@ -17,8 +17,10 @@ from bot.services.activity_types import ActivityTypeService
 from bot.services.attendance import AttendanceService
 from bot.services.broadcasts import BroadcastService
 from bot.services.calendar import CalendarService
+from bot.services.cover import FindCover
 from bot.services.dbs import DbsService
 from bot.services.dialogues import DialogueService
+from bot.services.digest import CoordinatorDigests
 from bot.services.group_credit import GroupCreditService
 from bot.services.hours import HoursService
 from bot.services.inbox import InboxService
@@ -64,6 +66,8 @@ class Services:
     activity_types: ActivityTypeService
     offers: OfferService
     rota: RotaService
+    cover: FindCover
+    digests: CoordinatorDigests
     reference: ReferenceCache
     broadcasts: BroadcastService
     summaries: SummaryService
@@ -93,6 +97,8 @@ class Services:
             calendar=CalendarService(db, config, clock),
             offers=OfferService(db, config, clock),
             rota=RotaService(db, config, clock),
+            cover=FindCover(db, config, clock),
+            digests=CoordinatorDigests(db, config, clock),
             activity_types=ActivityTypeService(db, config, clock, on_change=reference.invalidate),
             reference=reference,
             outbox=OutboxService(db, clock, worker=worker, max_attempts=config.delivery.max_attempts),

@@ -47,6 +47,8 @@ PRIORITY_OF_KIND: dict[OutboxKind, Priority] = {
     OutboxKind.BROADCAST: Priority.BULK,
     OutboxKind.BROADCAST_GROUP_POST: Priority.BULK,
     OutboxKind.BROADCAST_PROGRESS: Priority.TIMELY,  # the author is watching for it
+    OutboxKind.COVER_NEEDED: Priority.TIMELY,
+    OutboxKind.COVER_WANTED: Priority.BULK,
 }
 
 

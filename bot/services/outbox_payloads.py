@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
-from bot.db.models import SignupStatus
+from bot.db.models import ReminderOffset, SignupStatus
 
 # Stored as ISO 8601 in UTC with "+00:00", exactly as rows were written before these types.
 UtcTime = Annotated[AwareDatetime, PlainSerializer(lambda at: at.astimezone(UTC).isoformat(),
@@ -31,6 +31,9 @@ class OutboxKind(enum.StrEnum):
     LATE_CANCELLATION = "late_cancellation"
     SHIFT_REMINDER = "shift_reminder"
     ATTENDANCE_DUE = "attendance_due"
+    COVER_NEEDED = "cover_needed"
+    COVER_WANTED = "cover_wanted"
+    COORDINATOR_DIGEST = "coordinator_digest"
     HOURS_APPROVED = "hours_approved"
     HOURS_REJECTED = "hours_rejected"
     HOURS_CREDITED = "hours_credited"
@@ -121,12 +124,46 @@ class LateCancellation(Payload):
 
 
 class ShiftReminder(Payload):
-    """To each booked member, `shifts.reminder_hours_before` ahead."""
+    """To each booked member, at the times they chose (bot/services/reminders.py)."""
 
     kind = OutboxKind.SHIFT_REMINDER
     shift_id: int
     signup_id: int
+    starts_at: UtcTime  # the start it reminds of: a moved shift's old reminders say nothing
+    offset: ReminderOffset | None = None  # None: written before members chose their own
+
+
+class CoverReason(enum.StrEnum):
+    DROPPED_OUT = "dropped_out"  # a booked place was given up within 48 hours of the start
+    BELOW_MINIMUM = "below_minimum"  # 48 hours before, fewer booked than the minimum
+
+
+class CoverNeeded(Payload):
+    """To each coordinator of a shift short of people close to its start (with Find cover)."""
+
+    kind = OutboxKind.COVER_NEEDED
+    shift_id: int
     starts_at: UtcTime
+    reason: CoverReason
+    booked_count: int
+    capacity: int
+    minimum: int
+
+
+class CoverWanted(Payload):
+    """To each eligible volunteer when a coordinator presses Find cover: the shift's card."""
+
+    kind = OutboxKind.COVER_WANTED
+    shift_id: int
+    starts_at: UtcTime
+
+
+class CoordinatorDigest(Payload):
+    """To a coordinator at the configured local time: pending approvals and tomorrow's rosters,
+    read when it is sent."""
+
+    kind = OutboxKind.COORDINATOR_DIGEST
+    day: date  # the local day it is for ("tomorrow" is the day after)
 
 
 class AttendanceDue(Payload):
@@ -240,7 +277,8 @@ class WeeklySummary(Payload):
 PAYLOAD_TYPES: dict[OutboxKind, type[Payload]] = {
     payload_type.kind: payload_type
     for payload_type in (ShiftChanged, ShiftCancelled, WaitlistPromoted, LateCancellation, ShiftReminder,
-                         AttendanceDue, HoursApproved, HoursRejected, HoursCredited, CreditsReceived,
+                         AttendanceDue, CoverNeeded, CoverWanted, CoordinatorDigest, HoursApproved, HoursRejected,
+                         HoursCredited, CreditsReceived,
                          VoucherRedeemed, VoucherExpired, BroadcastMessage, BroadcastGroupPost, BroadcastProgress,
                          WeeklySummary)
 }

@@ -29,7 +29,9 @@ Waitlist
 
 Notifications (in the transaction of the change): ``waitlist_promoted`` to a member
 given a place, ``late_cancellation`` to the organisation's coordinators when a booking
-is given up within `shifts.late_cancellation_hours` of the start.
+is given up within `shifts.late_cancellation_hours` of the start, otherwise
+``cover_needed`` when it is given up within 48 hours and leaves the shift below its
+capacity (bot/services/cover.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from bot.config import Config
 from bot.db.models import Member, Role, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database, rows_changed
 from bot.services import outbox, outbox_payloads as payloads, roles
+from bot.services.cover import alert_if_short
 from bot.services.dbs import counting_organisation, dbs_valid_on
 from bot.services.outbox_payloads import ReleaseReason
 from bot.services.shift_rules import LIVE_SIGNUP, SignupFacts, SignupOutcome, decide_signup
@@ -255,6 +258,8 @@ class ShiftBooking:
             for coordinator_id in await roles.members_with_role(session, Role.COORDINATOR, shift.organisation_id):
                 await outbox.enqueue(session, member_id=coordinator_id, payload=payload, now=now,
                                      dedupe_key=f"late_cancellation:{signup.id}:{coordinator_id}")
+        else:  # the late alert carries Find cover itself (handlers/reminders.py)
+            await alert_if_short(session, shift, signup.id, now)
         return late
 
     async def promote(self, session: AsyncSession, shift: Shift, now: datetime) -> list[int]:

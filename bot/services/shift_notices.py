@@ -1,10 +1,12 @@
-"""The one producer of scheduled shift notifications: reminders before a shift and
-attendance prompts after it.
+"""The one producer of scheduled shift notifications: reminders before a shift (each
+member's own times, bot/services/reminders.py), the coordinators' alert 48 hours before
+a shift below its minimum, and attendance prompts after it.
 
 A clock job calls `queue_due` every few minutes, in any number of processes; each
 notification is recorded once because its outbox dedupe_key names what it is about:
-one reminder per booking and start time (so a shift moved after its reminder went out
-is reminded of again at its new time), one attendance prompt per shift and coordinator.
+one reminder per booking, offset and start time (so a shift moved after its reminder
+went out is reminded of again at its new time), one alert per shift, start and
+coordinator, one attendance prompt per shift and coordinator.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import Member, Role, RoleGrant, Shift, ShiftSignup, ShiftStatus, SignupStatus
+from bot.db.models import Role, RoleGrant, Shift, ShiftStatus
 from bot.db.session import Database
 from bot.services import outbox
-from bot.services.outbox_payloads import AttendanceDue, ShiftReminder
+from bot.services.outbox_payloads import AttendanceDue
+from bot.services.reminders import ShiftReminders
 
 # Shifts that ended longer ago than this are left alone: a coordinator who did not
 # answer in a week will not be nagged forever.
@@ -30,6 +33,7 @@ ATTENDANCE_LOOK_BACK = timedelta(days=7)
 class Queued:
     reminders: int
     attendance_prompts: int
+    below_minimum: int = 0
 
 
 class ShiftNotices:
@@ -37,32 +41,18 @@ class ShiftNotices:
         self.db = db
         self.config = config
         self.clock = clock
+        self.reminders = ShiftReminders(db, config, clock)
 
     async def queue_due(self, now: datetime | None = None) -> Queued:
         """Everything due now; how many of each were queued by this call."""
         now = now or self.clock.now()
-        return Queued(await self.queue_due_reminders(now), await self.queue_attendance_prompts(now))
+        return Queued(await self.queue_due_reminders(now), await self.queue_attendance_prompts(now),
+                      await self.reminders.queue_below_minimum(now))
 
     async def queue_due_reminders(self, now: datetime | None = None) -> int:
-        """A "shift_reminder" for every booking whose shift starts within
-        `shifts.reminder_hours_before`. Returns how many were queued now."""
-        now = now or self.clock.now()
-        horizon = now + timedelta(hours=self.config.shifts.reminder_hours_before)
-        async with self.db.transaction() as session:
-            rows = (await session.execute(
-                select(ShiftSignup.id, ShiftSignup.member_id, Shift.id.label("shift_id"), Shift.starts_at)
-                .join(Shift, Shift.id == ShiftSignup.shift_id)
-                .join(Member, Member.id == ShiftSignup.member_id)
-                .where(Shift.status == ShiftStatus.OPEN, Shift.starts_at > now, Shift.starts_at <= horizon,
-                       ShiftSignup.status == SignupStatus.BOOKED, Member.erased_at.is_(None))
-                .order_by(Shift.starts_at, ShiftSignup.id))).all()
-            queued = 0
-            for row in rows:
-                queued += await outbox.enqueue(
-                    session, member_id=row.member_id, now=now,
-                    payload=ShiftReminder(shift_id=row.shift_id, signup_id=row.id, starts_at=row.starts_at),
-                    dedupe_key=f"reminder:{row.id}:{int(row.starts_at.timestamp())}")
-            return queued
+        """A "shift_reminder" for every booking whose member's reminder time has come.
+        Returns how many were queued now."""
+        return await self.reminders.queue_due_reminders(now or self.clock.now())
 
     async def queue_attendance_prompts(self, now: datetime | None = None) -> int:
         """An "attendance_due" to each coordinator of a shift that has ended with people

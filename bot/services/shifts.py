@@ -45,3 +45,4 @@ class ShiftService:
         self.queue_due = self.notices.queue_due
         self.queue_due_reminders = self.notices.queue_due_reminders
         self.queue_attendance_prompts = self.notices.queue_attendance_prompts
+        self.queue_below_minimum = self.notices.reminders.queue_below_minimum

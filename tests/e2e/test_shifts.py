@@ -231,6 +231,8 @@ async def test_reminders_before_and_attendance_prompts_after_a_shift(bot: BotUnd
     await volunteer.press("Sign up")
     await volunteer.next_event()
 
+    # Booked after the 24-hour reminder time: reminded two hours before (the default's other).
+    bot.clock.set(datetime(2026, 12, 8, 7, 0, tzinfo=timezone.utc))
     assert await bot.services.shifts.queue_due_reminders() == 1
     assert await bot.services.shifts.queue_due_reminders() == 0  # recorded once, however often the clock wakes
     reminder = await wait_for(volunteer, "Reminder")

@@ -79,6 +79,8 @@ POLICY: dict[str, set[str]] = {
     # weekly summaries: which scope is the service's rule, asked at every press
     "command /summary": STAFF_AND_ADMINS,
     **{f"button {prefix}": STAFF_AND_ADMINS for prefix in ("sum-s", "sum-e", "sum-w", "sum-f")},
+    # Find cover sends a shift to volunteers: a coordinator's (of that shift's organisation, the service checks).
+    "button cover": COORDINATORS,
 }
 
 

@@ -124,6 +124,8 @@ COUNTED = [
     Counted("{n} voucher", "taleb", Gender.FEMININE, ("voucher", "vouchers")),
     Counted("{n} voucher outstanding", "taleb", Gender.FEMININE, ("voucher outstanding", "vouchers outstanding")),
     Counted("{n} voucher redeemed", "taleb", Gender.FEMININE, ("voucher redeemed", "vouchers redeemed")),
+    Counted("📣 The shift has gone to {n} volunteer who could take it.", "gwirfoddolwr", Gender.MASCULINE,
+            ("volunteer", "volunteers")),
     # Limits said from the rules that set them (bot/services/shift_rules.py, hour_rules.py, members.py).
     Counted("A shift can be at most {n} hour long.", "awr", Gender.FEMININE, ("hour", "hours")),
     Counted("Please keep the address under {n} character.", "nod", Gender.MASCULINE, ("character", "characters")),

@@ -18,6 +18,7 @@ from bot.services.shift_authoring import (
     ShiftEdited,
     ShiftsCreated,
 )
+from bot.services.member_settings import MemberSettingsService, SettingsRefusal
 from bot.services.outbox_payloads import ShiftChanged
 from bot.services.shift_booking import DeclineOutcome, LeaveOutcome
 from bot.services.shift_rules import SignupOutcome
@@ -605,36 +606,51 @@ async def test_my_shifts(world: World) -> None:
 # ----------------------------------------------------------------------------- reminders
 
 
-async def test_reminders_are_queued_once_for_bookings_within_the_window(world: World) -> None:
-    now = world.clock.now()
-    soon = await world.shift(starts_at=now + timedelta(hours=20), capacity=1)
-    far = await world.shift(starts_at=now + timedelta(hours=30))
-    cancelled = await world.shift(starts_at=now + timedelta(hours=10))
+async def test_reminders_are_queued_once_at_each_members_times(world: World) -> None:
+    now = world.clock.now()  # Monday 10:00 GMT, outside quiet hours
+    soon = await world.shift(starts_at=now + timedelta(hours=30), capacity=1)
+    cancelled = await world.shift(starts_at=now + timedelta(hours=30, minutes=30))
     booked, waiting, left = await world.member("B"), await world.member("W"), await world.member("L")
     await world.shifts.sign_up(booked, soon)
     await world.shifts.join_waitlist(waiting, soon)
-    await world.shifts.sign_up(booked, far)
     await world.shifts.sign_up(left, cancelled)
     await world.shifts.cancel_shift(world.coordinator, cancelled)
     [booked_signup] = [s for s in await world.signups(soon) if s.member_id == booked]
 
+    assert await world.shifts.queue_due_reminders() == 0  # 30 hours ahead: the 24 h reminder is not due
+    world.clock.advance(hours=6)  # Monday 16:00: 24 hours before
     assert await world.shifts.queue_due_reminders() == 1
     assert await world.shifts.queue_due_reminders() == 0  # idempotent
     [reminder] = await world.outbox("shift_reminder")
-    starts = int((now + timedelta(hours=20)).timestamp())
-    assert (reminder.member_id, reminder.dedupe_key, reminder.payload["shift_id"]) == (
-        booked, f"reminder:{booked_signup.id}:{starts}", soon)
+    starts = int((now + timedelta(hours=30)).timestamp())
+    assert (reminder.member_id, reminder.dedupe_key, reminder.payload["offset"]) == (
+        booked, f"reminder:{booked_signup.id}:24h:{starts}", "24h")
 
-    world.clock.advance(hours=7)  # now the 30-hour shift is 23 hours away
+    world.clock.advance(hours=22)  # two hours before
     assert await world.shifts.queue_due_reminders() == 1
-    assert await world.shifts.queue_due_reminders(world.clock.now()) == 0
     assert len(await world.outbox("shift_reminder")) == 2
 
-    # The soon shift is moved an hour later after its reminder went out: a new reminder, once.
+    # Moved an hour later after its reminders went out: reminded of the new time at once (its
+    # 24 h time has passed), then two hours before it, each once.
     moved = await world.shifts.edit_shift(world.coordinator, soon, ShiftChanges(
-        starts_at=now + timedelta(hours=21), ends_at=now + timedelta(hours=23)))
+        starts_at=now + timedelta(hours=31), ends_at=now + timedelta(hours=33)))
     assert not isinstance(moved, EditRefusal)
     assert await world.shifts.queue_due_reminders() == 1
+    assert await world.shifts.queue_due_reminders() == 0
+    world.clock.advance(minutes=59)
+    assert await world.shifts.queue_due_reminders() == 0
+    world.clock.advance(minutes=1)
+    assert await world.shifts.queue_due_reminders() == 1
+    assert await world.shifts.queue_due_reminders() == 0
+
+
+async def test_a_member_with_reminders_off_is_not_reminded(world: World) -> None:
+    now = world.clock.now()
+    shift = await world.shift(starts_at=now + timedelta(hours=30))
+    member = await world.member("Off")
+    await world.shifts.sign_up(member, shift)
+    assert not isinstance(await MemberSettingsService(world.db, world.clock).reminders_off(member), SettingsRefusal)
+    world.clock.advance(hours=29)
     assert await world.shifts.queue_due_reminders() == 0
 
 
