@@ -121,9 +121,11 @@ async def booked_shift(database: Database, members: list[int], *, starts_at: dat
                       capacity=len(members), booked_count=len(members), created_by_member_id=members[0])
         session.add(shift)
         await session.flush()
-        now = datetime.now(UTC)
-        session.add_all(ShiftSignup(shift_id=shift.id, member_id=member, status=SignupStatus.BOOKED, created_at=now,
-                                    booked_at=now) for member in members)
+        # Booked a day ago, before the 24-hour reminder time, which has passed: that reminder is due
+        # (late) now; a reminder time before the booking would be skipped (reminder_rules).
+        booked = datetime.now(UTC) - timedelta(days=1)
+        session.add_all(ShiftSignup(shift_id=shift.id, member_id=member, status=SignupStatus.BOOKED,
+                                    created_at=booked, booked_at=booked) for member in members)
         return shift.id
 
 
