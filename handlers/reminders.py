@@ -175,7 +175,7 @@ async def cant_come(turn: MemberTurn, data: CantCome) -> None:
         return
     outcome = await turn.services.shifts.leave(turn.member.id, data.shift_id)
     text = LEAVING.say(_, outcome)
-    if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE):
+    if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
         await turn.answer()
         await show_card(turn, data.shift_id, notice=text)
     else:

@@ -314,3 +314,25 @@ async def test_the_daily_digest_at_the_configured_time(bot: BotUnderTest) -> Non
     await at(bot, datetime(2026, 12, 7, 21, 0, tzinfo=UTC))  # once a day
     await coordinator.expect_silence(0.5)
 
+
+
+async def test_quiet_hours_changed_in_settings_are_honoured(bot: BotUnderTest) -> None:
+    await coordinator_of_splott(bot)
+    shift_id = await make_shift(bot, 3001, local_start=datetime(2026, 12, 9, 23, 0), hours=1)
+    owl, lark = bot.user(5140, "Owl"), bot.user(5141, "Lark")
+    await register(bot, owl)
+    await register(bot, lark)
+    await owl.send_text("/settings")
+    await owl.next_message()
+    await owl.press("🌙 Quiet hours")
+    await owl.next_event()
+    await owl.press("No quiet hours")
+    await owl.next_event()
+    await book(owl, shift_id)
+    await book(lark, shift_id)
+    await at(bot, datetime(2026, 12, 8, 23, 0, tzinfo=UTC))  # 24 hours before, at 23:00
+    assert "Wed 9 Dec, 23:00–00:00" in (await wait_for(owl, "Reminder")).text
+    await asyncio.sleep(0.3)
+    assert await reminder_keys(bot, 5141) == []  # Lark keeps the default quiet hours: held to 08:00
+    await at(bot, datetime(2026, 12, 9, 8, 0, tzinfo=UTC))
+    await wait_for(lark, "Reminder")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def test_any_key_can_be_set_from_the_environment_as_section_and_key(tmp_path: Pa
     # The README's own variable wins over the general form for the same key.
     config = load_config(None, environ={"COPROD_TELEGRAM__TOKEN": "general", "COPROD_TELEGRAM_TOKEN": "readme"})
     assert config.telegram.token == "readme"
+
+
+def test_the_digest_time_is_a_local_wall_time(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[reminders]\ndigest_time = "17:30"\n')
+    assert load_config(file, environ={}).reminders.digest_time == time(17, 30)
+    assert load_config(file, environ={"COPROD_REMINDERS__DIGEST_TIME": "19:00"}).reminders.digest_time == time(19)
+    assert load_config(None, environ={}).reminders.digest_time == time(18)
 
 
 @pytest.mark.parametrize(("environ", "expected"), [
