@@ -228,7 +228,7 @@ async def card(turn: MemberTurn, data: OpenShift) -> None:
 
 
 SIGNUPS = RefusalTable(SignupOutcome, {
-    SignupOutcome.BOOKED: Say(N_("✅ You're booked. We'll remind you the day before.")),
+    SignupOutcome.BOOKED: Say(N_("✅ You're booked. We'll remind you before it starts, when you chose in /settings.")),
     SignupOutcome.WAITLISTED: Say(N_("⏳ You're on the waiting list. We'll tell you if a place comes free.")),
     SignupOutcome.ALREADY_BOOKED: Say(N_("You're already booked on this shift.")),
     SignupOutcome.ALREADY_WAITLISTED: Say(N_("You're already on the waiting list.")),
