@@ -76,14 +76,17 @@ async def enqueue_abandoned(application: Application[Any, Any, Any, Any, Any, An
 
 def build_application(services: Services, *, poll_timeout: float = 10.0,
                       outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
-                      role: ProcessRole = ProcessRole.ALL) -> Application[Any, Any, Any, Any, Any, Any]:
+                      role: ProcessRole = ProcessRole.ALL,
+                      share_of: int = 1) -> Application[Any, Any, Any, Any, Any, Any]:
+    """`share_of`: how many processes send as this bot at once (webhook replicas): this
+    one keeps to its share of the bot's rate."""
     # Imported here: handlers import telegram, and bot/ must stay importable without it.
     import handlers
     from handlers import observed
 
     config = services.config
     pacer = Pacer(PaceLimits(overall_per_s=config.delivery.bulk_ceiling_per_second(
-        counts_answers=role.takes_updates)))
+        counts_answers=role.takes_updates) / share_of))
     bot = TolerantBot(
         config.telegram.token,
         base_url=config.telegram.base_url,

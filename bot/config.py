@@ -211,6 +211,10 @@ class WebhookConfig(_Strict):
     # environment (COPROD_WEBHOOK__SECRET), never in a file under version control.
     secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     max_connections: int = Field(default=40, ge=1, le=100)
+    # How many replicas serve the webhook together. Telegram's rate (about 30 messages a
+    # second per bot, answers included) is the bot's, not a replica's: each replica's
+    # pacer keeps to its share, since none can count what the others send.
+    replicas: int = Field(default=1, ge=1, le=30)
 
 
 class LoggingConfig(_Strict):

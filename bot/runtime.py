@@ -40,12 +40,13 @@ async def prepare(config: Config, *, clock: Clock | None = None, migrate: bool =
 
 async def start_application(services: Services, *, role: ProcessRole = ProcessRole.ALL, poll_timeout: float = 10.0,
                             outbox_interval: float = 0.5,
-                            before_work: Callable[[AnyApplication], None] | None = None) -> AnyApplication:
+                            before_work: Callable[[AnyApplication], None] | None = None,
+                            share_of: int = 1) -> AnyApplication:
     """The application built and started, its worker (if any) standing for the lease;
     taking updates in is left to the caller (polling or a webhook). `before_work` sees
     the application before the worker starts (to hook into its terms)."""
     application = build_application(services, poll_timeout=poll_timeout, outbox_interval=outbox_interval,
-                                    role=role)
+                                    role=role, share_of=share_of)
     await application.initialize()
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)

@@ -230,7 +230,7 @@ async def start_webhook(services: Services, *, role: ProcessRole = ProcessRole.A
     if not role.takes_updates:
         raise ConfigError("serve --role: a webhook replica takes updates (all or ingress)")
     application = await start_application(services, role=role, outbox_interval=outbox_interval,
-                                          before_work=_registering_hook)
+                                          before_work=_registering_hook, share_of=services.config.webhook.replicas)
     ingress: WebhookIngress = application.bot_data["webhook"]
     await enqueue_abandoned(application)  # what a dead replica left goes first
     await ingress.start(host, port)
