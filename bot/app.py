@@ -51,7 +51,13 @@ class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
         bot = self.bot
         if isinstance(update, Update) and isinstance(bot, TolerantBot) and bot.inbox is not None \
                 and update.update_id in bot.claimed:
-            await bot.inbox.mark_handled(update.update_id)
+            deferred = bot.deferred_for(update.update_id)
+            if deferred is not None:
+                await bot.inbox.hand_back(update.update_id, after=timedelta(seconds=deferred))
+                log.warning("update %s handed back to the inbox: Telegram held its answer back; "
+                            "it is handled again in %.0f s", update.update_id, deferred)
+            else:
+                await bot.inbox.mark_handled(update.update_id)
             bot.handled(update.update_id)
 
 

@@ -52,6 +52,9 @@ class TolerantBot(ExtBot[Any]):
         # after __init__ except for underscored attributes.)
         self._claimed: set[int] = set()
         self._redelivered: set[int] = set()
+        # Updates whose answer Telegram's flood control held back past the lane's patience:
+        # handed back to the inbox, to be handled again after this many seconds.
+        self._deferred: dict[int, float] = {}
 
     @property
     def inbox(self) -> InboxService | None:
@@ -71,6 +74,16 @@ class TolerantBot(ExtBot[Any]):
     def handled(self, update_id: int) -> None:
         self._claimed.discard(update_id)
         self._redelivered.discard(update_id)
+        self._deferred.pop(update_id, None)
+
+    def defer(self, update_id: int, seconds: float) -> None:
+        """Telegram would not take this update's answer: it is to be handled again in
+        `seconds`, not marked handled (bot/app.py)."""
+        if update_id in self._claimed:
+            self._deferred[update_id] = max(seconds, self._deferred.get(update_id, 0.0))
+
+    def deferred_for(self, update_id: int) -> float | None:
+        return self._deferred.get(update_id)
 
     def is_redelivered(self, update_id: int) -> bool:
         """Handled before, in part, by a process that died (or stopped) before the end."""

@@ -31,7 +31,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.delivery.lanes import retry_seconds
 from bot.services.dialogues import DONE_PREFIX, DialogueMoved
+from bot.tolerant_bot import TolerantBot
 from handlers.base import Turn, build_turn, services_of
 from handlers.menu import command_for_label, send_main_menu
 from handlers.routing import CommandRoute, Needs, Pin, Registry
@@ -224,7 +226,15 @@ async def on_error(update: Any, context: ContextTypes.DEFAULT_TYPE) -> None:
             await services_of(context).members.mark_unreachable(chat.id)
         log.info("member %s has blocked the bot", chat.id if chat else "?")
         return
-    if isinstance(error, (RetryAfter, TimedOut)):
+    if isinstance(error, RetryAfter):
+        # The answer waited on flood control as long as an answer may (bot/delivery/lanes.py)
+        # and was still refused: the update goes back to the inbox, to be handled again
+        # once Telegram allows, rather than leave the member with no answer.
+        log.warning("Telegram is slowing us down: %s", error)
+        if isinstance(update, Update) and isinstance(context.bot, TolerantBot):
+            context.bot.defer(update.update_id, retry_seconds(error))
+        return
+    if isinstance(error, TimedOut):
         log.warning("Telegram is slowing us down: %s", error)
         return
     if isinstance(error, DialogueMoved):

@@ -4,10 +4,13 @@ Interactive: every request the handlers make (replies, edits, callback answers t
 member's own update) goes out at once, never queued behind bulk, never spaced; it is
 noted, so the pacer counts it against the second's overall budget and bulk sends yield
 to it (it waits only if answers alone have filled the second, which Telegram would
-refuse anyway). A
-429 on this lane waits its `retry_after` (never less), holds bulk sends as long, and
-tries once more. Bulk: the dispatcher's sends, marked `rate_limit_args=BULK`, already
-paced, pass straight through; the dispatcher handles their 429s itself.
+refuse anyway). A 429 on this lane waits its `retry_after` (never less), holds bulk
+sends as long, and tries again, for as long as `patience_s` allows in all: a member's
+answer late is better than a member's answer lost. Past that the RetryAfter goes up to
+the handlers' error handler, which hands the update back to the inbox to be handled
+again once Telegram allows (handlers/dispatcher.py `on_error`, bot/app.py). Bulk: the
+dispatcher's sends, marked `rate_limit_args=BULK`, already paced, pass straight through;
+the dispatcher handles their 429s itself.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 BULK: dict[str, str] = {"lane": "bulk"}
 ANSWER_POLL_S = 0.01
+# How long, in all, an answer may wait on Telegram's flood control before its update is
+# handed back to the inbox: flood waits are seconds, rarely more than a minute.
+INTERACTIVE_PATIENCE_S = 120.0
 
 # Requests that put a message in a chat (or change one), the ones flood control counts.
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
@@ -46,10 +52,10 @@ def counted(endpoint: str) -> bool:
 
 class TwoLanes(BaseRateLimiter[dict[str, str]]):
     def __init__(self, pacer: Pacer, *, monotonic: Callable[[], float] = time.monotonic,
-                 interactive_retries: int = 1) -> None:
+                 patience_s: float | None = None) -> None:
         self.pacer = pacer
         self.monotonic = monotonic
-        self.interactive_retries = interactive_retries
+        self.patience_s = INTERACTIVE_PATIENCE_S if patience_s is None else patience_s
 
     async def initialize(self) -> None:
         return None
@@ -71,7 +77,7 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
         # Never a database transaction open while waiting for Telegram: the update's
         # shared read ends here, and a read after the answer begins afresh.
         await end_shared_read()
-        tries = 0
+        waited = 0.0
         while True:
             sent = None
             if counted(endpoint):
@@ -91,8 +97,8 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
             except RetryAfter as error:
                 wait = retry_seconds(error)
                 self.pacer.flood(self.monotonic(), wait)
-                if tries >= self.interactive_retries:
+                if waited + wait > self.patience_s:
                     raise
-                tries += 1
+                waited += wait
                 log.warning("flood control on %s: waiting %.1f s before trying again", endpoint, wait)
                 await asyncio.sleep(wait)

@@ -176,6 +176,17 @@ class InboxService:
         async with self.db.transaction() as session:
             await mark_handled_in(session, update_id, now=self.wall_clock.now())
 
+    async def hand_back(self, update_id: int, *, after: timedelta) -> bool:
+        """This process could not finish the update (Telegram refused its answer for
+        longer than an answer may wait): it stays unhandled and free, for whichever
+        process sweeps the inbox once `after` has passed (`claim_abandoned`). Its chat's
+        later updates wait behind it there, as behind any unhandled row."""
+        async with self.db.transaction() as session:
+            return await rows_changed(session,
+                update(InboxUpdate).where(InboxUpdate.update_id == update_id, InboxUpdate.claimed_by == self.worker,
+                                          InboxUpdate.status == InboxStatus.RECEIVED)
+                .values(claimed_by=None, claimed_until=self.wall_clock.now() + after)) > 0
+
     async def renew(self) -> int:
         """Keeps this process's claims alive; returns how many it holds."""
         async with self.db.transaction() as session:
