@@ -83,7 +83,7 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
             if counted(endpoint):
                 # Answers are counted like bulk sends, from when Telegram answered: with
                 # many members answered at once a second can fill, and an answer sent into a
-                # full second is refused (twice refused, lost). So it waits for room,
+                # full second is refused and only waits longer. So it waits for room,
                 # looking again at least every ANSWER_POLL_S while the second is in flight.
                 while (at := self.pacer.answer_at(now := self.monotonic())) > now:
                     await asyncio.sleep(min(at - now, ANSWER_POLL_S))
