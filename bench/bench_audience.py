@@ -35,14 +35,13 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_shifts import ACTIVITIES, NEIGHBOURHOODS, bench_config, percentile, reset  # noqa: E402
+from bot.db.member_settings_models import MemberInterest, MemberSettings  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.models import (  # noqa: E402
     ActivityType,
     DbsCheck,
     Language,
     Member,
-    MemberInterest,
-    MemberSettings,
     Neighbourhood,
     Organisation,
     Shift,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from telegram import InlineKeyboardButton
 
-from bot.db.models import ReminderOffset
+from bot.db.enums import ReminderOffset
 from bot.i18n import N_, Markup, Translator
 from bot.services.member_settings import MemberPreferences, SettingsRefusal
 from bot.services.reminder_rules import QuietHours

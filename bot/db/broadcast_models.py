@@ -2,7 +2,7 @@
 confirmed. Each recipient is an outbox row (`outbox_message.broadcast_id`); this row
 holds what was written, to whom (the audience chosen, for the record), and how it went.
 
-Kept apart from bot/db/models.py (at its size limit), which imports it so that the
+Kept apart from bot/db/models.py (one reason to change each); `bot.db` imports it so that the
 metadata always holds these tables.
 """
 

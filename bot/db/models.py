@@ -1,8 +1,12 @@
-"""The schema: every table of the timebank, typed SQLAlchemy 2 models.
+"""The schema: the timebank's tables, typed SQLAlchemy 2 models, and the Base they share.
 
 The schema already holds what later work needs (shifts, time entries, the ledger,
 vouchers, the outbox), so that each capability adds behaviour, not tables.
 All times are aware UTC (see UTCDateTime); amounts are integer minutes.
+Tables with one reason to change of their own live beside this module: the delivery
+engine's bookkeeping (runtime_models), members' /settings (member_settings_models),
+broadcasts (broadcast_models) and the weekly summary (summary_models); `bot.db`
+imports them all, so the metadata Alembic and the tests read always holds every table.
 """
 
 from __future__ import annotations
@@ -35,12 +39,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bot.db.enums import (
     AccountKind,
     Attendance,
-    InboxStatus,
     Language,
     MemberKind,
     OrganisationKind,
     OutboxStatus,
-    ReminderOffset,
     Role,
     ShiftStatus,
     SignupStatus,
@@ -53,12 +55,11 @@ from bot.db.types import UTCDateTime
 
 # The enums are the domain's (bot.db.enums); importing them from here is as good.
 __all__ = [
-    "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base", "Broadcast",
-    "DbsCheck", "Dialogue", "GroupMembership", "InboxStatus", "InboxUpdate", "Language", "LeaderLease",
-    "LedgerEntry", "LedgerTransaction", "Member", "MemberInterest", "MemberKind", "MemberSettings",
-    "Neighbourhood", "Organisation", "OrganisationKind", "OutboxMessage", "OutboxStatus", "ReminderOffset",
-    "Role", "RoleGrant", "Shift", "ShiftSignup", "ShiftStatus", "SignupStatus", "SpendKind", "SpendOpportunity",
-    "TimeEntry", "TimeEntryStatus", "TransactionKind", "Voucher", "VoucherStatus",
+    "NAMING_CONVENTION", "Account", "AccountKind", "ActivityType", "Attendance", "AuditEvent", "Base", "DbsCheck",
+    "Dialogue", "GroupMembership", "Language", "LedgerEntry", "LedgerTransaction", "Member", "MemberKind",
+    "Neighbourhood", "Organisation", "OrganisationKind", "OutboxMessage", "OutboxStatus", "Role", "RoleGrant",
+    "Shift", "ShiftSignup", "ShiftStatus", "SignupStatus", "SpendKind", "SpendOpportunity", "TimeEntry",
+    "TimeEntryStatus", "TransactionKind", "Voucher", "VoucherStatus", "stored_enum",
 ]
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -78,7 +79,7 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def stored_enum(cls: type[enum.Enum]) -> Enum:
     # Stored as plain strings (no native enum, no CHECK), so adding a value later
     # needs no migration on either database.
     return Enum(cls, native_enum=False, create_constraint=False, length=32,
@@ -106,7 +107,7 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    kind: Mapped[OrganisationKind] = mapped_column(stored_enum(OrganisationKind))
     name_en: Mapped[str] = mapped_column(String(160))
     name_cy: Mapped[str] = mapped_column(String(160))
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"))
@@ -139,10 +140,10 @@ class Member(Base):
     __tablename__ = "member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MemberKind] = mapped_column(_enum(MemberKind), default=MemberKind.INDIVIDUAL)
+    kind: Mapped[MemberKind] = mapped_column(stored_enum(MemberKind), default=MemberKind.INDIVIDUAL)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[Language | None] = mapped_column(_enum(Language))
+    language: Mapped[Language | None] = mapped_column(stored_enum(Language))
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -164,7 +165,7 @@ class RoleGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(stored_enum(Role))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
     granted_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
@@ -226,33 +227,6 @@ class Dialogue(Base):
     version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
-# --------------------------------------------------------------------------- inbox
-
-
-class InboxUpdate(Base):
-    """An update from Telegram, stored before Telegram is told it was received, so a
-    process that dies leaves it for the next one, and one that arrives twice (Telegram
-    redelivering what was never confirmed) is handled once.
-
-    A process claims the rows it is handling with a short lease that it renews while it
-    is alive; rows whose lease ran out belong to a process that died and are taken over.
-    """
-
-    __tablename__ = "inbox_update"
-    __table_args__ = (Index("ix_inbox_update_status_update_id", "status", "update_id"),)
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    # Which chat it belongs to: updates of one chat are handled in order.
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.RECEIVED)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
 # --------------------------------------------------------------------------- ledger
 
 
@@ -271,7 +245,7 @@ class Account(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind))
+    kind: Mapped[AccountKind] = mapped_column(stored_enum(AccountKind))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), unique=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), unique=True)
     # A cache of sum(ledger_entry.amount_minutes), changed only in the same database
@@ -284,7 +258,7 @@ class LedgerTransaction(Base):
     __tablename__ = "ledger_transaction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[TransactionKind] = mapped_column(_enum(TransactionKind))
+    kind: Mapped[TransactionKind] = mapped_column(stored_enum(TransactionKind))
     # One operation, one transaction: a double tap or a redelivered update reuses the key.
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     reverses_transaction_id: Mapped[int | None] = mapped_column(
@@ -328,7 +302,7 @@ class TimeEntry(Base):
     worked_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[TimeEntryStatus] = mapped_column(_enum(TimeEntryStatus), default=TimeEntryStatus.PENDING)
+    status: Mapped[TimeEntryStatus] = mapped_column(stored_enum(TimeEntryStatus), default=TimeEntryStatus.PENDING)
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_by_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
@@ -348,7 +322,7 @@ class SpendOpportunity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    kind: Mapped[SpendKind] = mapped_column(_enum(SpendKind))
+    kind: Mapped[SpendKind] = mapped_column(stored_enum(SpendKind))
     name_en: Mapped[str] = mapped_column(String(160))
     name_cy: Mapped[str] = mapped_column(String(160))
     description_en: Mapped[str] = mapped_column(Text, default="")
@@ -376,7 +350,7 @@ class Voucher(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     spend_opportunity_id: Mapped[int] = mapped_column(ForeignKey("spend_opportunity.id"))
     cost_minutes: Mapped[int] = mapped_column(Integer)
-    status: Mapped[VoucherStatus] = mapped_column(_enum(VoucherStatus), default=VoucherStatus.ISSUED)
+    status: Mapped[VoucherStatus] = mapped_column(stored_enum(VoucherStatus), default=VoucherStatus.ISSUED)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -417,7 +391,7 @@ class Shift(Base):
     description_cy: Mapped[str] = mapped_column(Text, default="")
     # Shifts created together by "repeat weekly for N weeks" share a series id.
     series_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    status: Mapped[ShiftStatus] = mapped_column(_enum(ShiftStatus), default=ShiftStatus.OPEN)
+    status: Mapped[ShiftStatus] = mapped_column(stored_enum(ShiftStatus), default=ShiftStatus.OPEN)
     # Guarded counter: a booking increments it only while it is below capacity,
     # which is what keeps capacity under concurrent sign-ups on both databases.
     booked_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -442,11 +416,11 @@ class ShiftSignup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    status: Mapped[SignupStatus] = mapped_column(_enum(SignupStatus))
+    status: Mapped[SignupStatus] = mapped_column(stored_enum(SignupStatus))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance))
+    attendance: Mapped[Attendance | None] = mapped_column(stored_enum(Attendance))
     minutes_attended: Mapped[int | None] = mapped_column(Integer)
     time_entry_id: Mapped[int | None] = mapped_column(ForeignKey("time_entry.id"))
 
@@ -470,7 +444,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(stored_enum(OutboxStatus), default=OutboxStatus.PENDING)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # A claim is a lease: a dispatcher that dies mid-send lets it lapse and another retries.
@@ -487,52 +461,3 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id"), index=True)
     # Sent to this chat rather than the member's own (a neighbourhood's group; the member wrote it).
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class LeaderLease(Base):
-    """Who runs the scheduled jobs and the dispatcher: one row per duty, held by the
-    worker that renews it before `expires_at`; a lapsed row is anyone's to take."""
-
-    __tablename__ = "leader_lease"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Bumped at each change of holder, so a holder can tell it lost the lease in between.
-    term: Mapped[int] = mapped_column(Integer, default=1)
-
-
-# --------------------------------------------------------------------------- member preferences (/settings)
-
-
-class MemberSettings(Base):
-    """A member's choices in /settings; a member with no row has the defaults
-    (bot/services/member_settings.py). Quiet hours are local wall times "HH:MM"; equal
-    start and end mean none."""
-
-    __tablename__ = "member_settings"
-
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
-    # ReminderOffset values, at most two; an empty list is "no reminders".
-    reminder_offsets: Mapped[list[str]] = mapped_column(JSON, default=lambda: [ReminderOffset.DAY.value,
-                                                                               ReminderOffset.TWO_HOURS.value])
-    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
-    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
-    broadcasts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class MemberInterest(Base):
-    """An activity type a member wants to hear about (broadcasts, Find cover)."""
-
-    __tablename__ = "member_interest"
-    __table_args__ = (Index("ix_member_interest_activity_type_id", "activity_type_id"),)
-
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
-    activity_type_id: Mapped[int] = mapped_column(ForeignKey("activity_type.id"), primary_key=True)
-
-
-# Broadcasts have a module of their own (this one is at its size limit); imported here,
-# after Base, so that the metadata always holds them.
-from bot.db.broadcast_models import Broadcast  # noqa: E402

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.clock import Clock, SystemClock
-from bot.db.models import LeaderLease as LeaseRow
+from bot.db.runtime_models import LeaderLease as LeaseRow
 from bot.db.session import Database
 
 log = logging.getLogger(__name__)

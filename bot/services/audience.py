@@ -24,17 +24,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    DbsCheck,
-    Member,
-    MemberInterest,
-    MemberKind,
-    Organisation,
-    Role,
-    Shift,
-    ShiftSignup,
-    TimeEntry,
-)
+from bot.db.member_settings_models import MemberInterest
+from bot.db.models import DbsCheck, Member, MemberKind, Organisation, Role, Shift, ShiftSignup, TimeEntry
 from bot.services import roles
 from bot.services.member_settings import accepts_broadcasts
 from bot.services.shift_rules import add_years

@@ -32,16 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import (
-    Broadcast,
-    Member,
-    MemberSettings,
-    Neighbourhood,
-    OutboxMessage,
-    OutboxStatus,
-    Shift,
-    ShiftStatus,
-)
+from bot.db.broadcast_models import Broadcast
+from bot.db.member_settings_models import MemberSettings
+from bot.db.models import Member, Neighbourhood, OutboxMessage, OutboxStatus, Shift, ShiftStatus
 from bot.db.session import Database
 from bot.services import outbox
 from bot.services.audience import Audience, AudienceCount, AudienceQuery, Reach, count_audience, reach_of

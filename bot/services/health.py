@@ -11,7 +11,9 @@ from functools import cache
 from sqlalchemy import func, select, text
 
 from bot.clock import Clock
-from bot.db.models import InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus
+from bot.db.enums import InboxStatus
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 
 

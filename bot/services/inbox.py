@@ -29,7 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
-from bot.db.models import InboxStatus, InboxUpdate
+from bot.db.enums import InboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database, rows_changed
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.clock import Clock
-from bot.db.models import ActivityType, Member, MemberInterest, MemberSettings, ReminderOffset
+from bot.db.enums import ReminderOffset
+from bot.db.member_settings_models import MemberInterest, MemberSettings
+from bot.db.models import ActivityType, Member
 from bot.db.session import Database
 from bot.services.reminder_rules import DEFAULT_OFFSETS, DEFAULT_QUIET, MAX_OFFSETS, QuietHours, longest_first
 

@@ -17,7 +17,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
-from bot.db.models import ReminderOffset, SignupStatus
+from bot.db.enums import ReminderOffset
+from bot.db.models import SignupStatus
 
 # Stored as ISO 8601 in UTC with "+00:00", exactly as rows were written before these types.
 UtcTime = Annotated[AwareDatetime, PlainSerializer(lambda at: at.astimezone(UTC).isoformat(),

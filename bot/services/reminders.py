@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.db.models import Member, MemberSettings, Role, RoleGrant, Shift, ShiftSignup, ShiftStatus, SignupStatus
+from bot.db.member_settings_models import MemberSettings
+from bot.db.models import Member, Role, RoleGrant, Shift, ShiftSignup, ShiftStatus, SignupStatus
 from bot.db.session import Database
 from bot.services import outbox
 from bot.services.cover import COVER_WINDOW

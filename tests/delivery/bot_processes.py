@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.db.models import LeaderLease, OutboxMessage, OutboxStatus
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.db.runtime_models import LeaderLease
 from bot.db.session import Database
 from bot.emulator import TelegramEmulator
 from tests.conftest import TEST_CONFIG

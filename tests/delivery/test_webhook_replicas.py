@@ -26,7 +26,6 @@ from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.db.models import (
     ActivityType,
-    LeaderLease,
     Neighbourhood,
     Organisation,
     OutboxMessage,
@@ -35,6 +34,7 @@ from bot.db.models import (
     ShiftSignup,
     SignupStatus,
 )
+from bot.db.runtime_models import LeaderLease
 from bot.db.session import Database
 from bot.emulator import EmulatedUser, EmulatorLimits, TelegramEmulator
 from bot.services.outbox_payloads import OutboxKind

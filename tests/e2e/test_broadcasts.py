@@ -9,7 +9,8 @@ import asyncio
 import copy
 from datetime import date, datetime
 
-from bot.db.models import DbsCheck, MemberInterest, MemberSettings, Role
+from bot.db.member_settings_models import MemberInterest, MemberSettings
+from bot.db.models import DbsCheck, Role
 from bot.emulator import EmulatedUser
 from tests.conftest import TEST_CONFIG
 from tests.delivery.queueing import add_members

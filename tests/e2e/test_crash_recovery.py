@@ -19,9 +19,8 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.config import parse_config
+from bot.db.enums import InboxStatus
 from bot.db.models import (
-    InboxStatus,
-    InboxUpdate,
     LedgerTransaction,
     Role,
     ShiftSignup,
@@ -30,6 +29,7 @@ from bot.db.models import (
     TimeEntryStatus,
     TransactionKind,
 )
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 from bot.emulator import EmulatedUser, EmulatorLimits, TelegramEmulator
 from bot.services.container import Services

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.db.models import InboxStatus, InboxUpdate
+from bot.db.enums import InboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 from bot.services.inbox import InboxService
 from tests.e2e.conftest import BotUnderTest, register

@@ -10,7 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from bot.db.models import InboxStatus, InboxUpdate, Member, Role, Shift, ShiftSignup
+from bot.db.enums import InboxStatus
+from bot.db.models import Member, Role, Shift, ShiftSignup
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 from bot.emulator import EmulatedUser
 from tests.e2e.conftest import BotUnderTest, grant, register

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import Member, ReminderOffset
+from bot.db.enums import ReminderOffset
+from bot.db.models import Member
 from tests.e2e.conftest import BotUnderTest, register
 
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from bot.db.models import InboxStatus, InboxUpdate
+from bot.db.enums import InboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 from bot.services.dialogues import DialogueMoved, DialogueService, DialogueState
 from bot.services.inbox import InboxService

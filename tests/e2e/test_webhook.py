@@ -18,7 +18,8 @@ from telegram.ext import Application
 
 from bot.clock import FrozenClock
 from bot.config import Config, parse_config
-from bot.db.models import InboxStatus, InboxUpdate
+from bot.db.enums import InboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.db.session import Database
 from bot.emulator import EmulatedUser, TelegramEmulator
 from bot.runtime import prepare, stop

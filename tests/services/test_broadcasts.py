@@ -10,16 +10,8 @@ from shift_helpers import *  # noqa: F403  (the `world` fixture)
 from shift_helpers import World
 from sqlalchemy import select
 
-from bot.db.models import (
-    Member,
-    MemberInterest,
-    MemberSettings,
-    OutboxMessage,
-    OutboxStatus,
-    Role,
-    TimeEntry,
-    TimeEntryStatus,
-)
+from bot.db.member_settings_models import MemberInterest, MemberSettings
+from bot.db.models import Member, OutboxMessage, OutboxStatus, Role, TimeEntry, TimeEntryStatus
 from bot.services.audience import Audience
 from bot.services.broadcasts import BroadcastRefusal, BroadcastService, Draft
 from bot.services.dialogues import DialogueService, DialogueState

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FrozenClock
-from bot.db.models import InboxStatus
+from bot.db.enums import InboxStatus
 from bot.db.session import Database
 from bot.services.dialogues import DialogueService, DialogueState
 from bot.services.inbox import MAX_ATTEMPTS, InboxEntry, InboxService, chat_id_of
