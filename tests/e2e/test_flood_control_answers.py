@@ -9,7 +9,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import InboxStatus, InboxUpdate
+from bot.db.enums import InboxStatus
+from bot.db.runtime_models import InboxUpdate
 from bot.delivery import lanes
 from bot.emulator.errors import too_many_requests
 from tests.e2e.conftest import BotUnderTest, register
