@@ -93,7 +93,9 @@ async def test_log_approve_and_see_the_credit(bot: BotUnderTest) -> None:
 
     told = await wait_for(volunteer, "approved")
     assert "2 hours 30 minutes" in told.text and "2 hours 30 minutes of time credits" in told.text
-    assert "Your balance: 2 hours 30 minutes of time credits" in await balance_text(volunteer)
+    # The balance reads in the unit of the movement under it, never "2.5 time credits" above "+2 h 30 min".
+    shown = await balance_text(volunteer)
+    assert "Your balance: 2 hours 30 minutes of time credits" in shown and "hours given +2 hours 30 minutes" in shown
 
 
 async def test_reject_with_a_reason(bot: BotUnderTest) -> None:
