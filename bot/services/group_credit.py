@@ -21,7 +21,13 @@ from bot.db.models import ActivityType, Member, MemberKind, Organisation, Role, 
 from bot.db.session import Database
 from bot.services import roles
 from bot.services.dialogue_completion import DialogueCompletion, close
-from bot.services.hour_rules import GroupCreditFacts, GroupCreditRefusal, GroupCreditRefused, group_credit_refusal
+from bot.services.hour_rules import (
+    GroupCreditFacts,
+    GroupCreditRefusal,
+    GroupCreditRefused,
+    WorkFacts,
+    group_credit_refusal,
+)
 from bot.services.ledger import Ledger
 from bot.services.member_facts import is_registered
 from bot.services.time_entries import check_key, credit_entries, has_similar_entry, minutes_on, row_exists
@@ -92,8 +98,10 @@ class GroupCreditService:
                         session, coordinator_member_id, Role.COORDINATOR, organisation_id),
                     organisation_known=organisation_known,
                     activity_known=await row_exists(session, ActivityType, activity_type_id),
-                    minutes=minutes, note=note, worked_on=worked_on, today=now.astimezone(self.config.tz).date(),
-                    window_days=self.config.hours.log_window_days, attendee_member_ids=attendees,
+                    work=WorkFacts(minutes=minutes, note=note, worked_on=worked_on,
+                                   today=now.astimezone(self.config.tz).date(),
+                                   window_days=self.config.hours.log_window_days),
+                    attendee_member_ids=attendees,
                     unknown_member_ids=unknown, group_member_id=group_member_id,
                     group_is_group=group_kind is MemberKind.GROUP,
                     minutes_logged_that_day={member_id: logged.get(member_id, 0) for member_id in credited})

@@ -83,6 +83,17 @@ class GroupCreditRefused:
 
 
 @dataclass(frozen=True)
+class WorkFacts:
+    """The work itself, as logging hours and crediting a group both state it."""
+
+    minutes: int
+    note: str | None
+    worked_on: date
+    today: date
+    window_days: int
+
+
+@dataclass(frozen=True)
 class LogFacts:
     """Everything `log_refusal` needs, read from the database in one transaction."""
 
@@ -92,11 +103,7 @@ class LogFacts:
     submitter_coordinates_organisation: bool
     organisation_known: bool
     activity_known: bool
-    minutes: int
-    note: str | None
-    worked_on: date
-    today: date
-    window_days: int
+    work: WorkFacts
     minutes_logged_that_day: int  # the member's pending and approved entries of that date
 
 
@@ -109,6 +116,16 @@ def past_day_refusal(worked_on: date, *, today: date, window_days: int) -> LogRe
     return None
 
 
+def work_refusal(work: WorkFacts) -> LogRefusal | None:
+    """The checks on the work that logging and group credit share: some minutes, a note
+    within NOTE_MAX, a day that is neither to come nor before the window."""
+    if work.minutes <= 0:
+        return LogRefusal.ZERO
+    if work.note is not None and len(work.note) > NOTE_MAX:
+        return LogRefusal.NOTE_TOO_LONG
+    return past_day_refusal(work.worked_on, today=work.today, window_days=work.window_days)
+
+
 def log_refusal(facts: LogFacts) -> LogRefusal | None:
     """The one rule for logging hours; None means the entry may be logged."""
     if not facts.member_registered or not facts.submitter_registered:
@@ -119,13 +136,9 @@ def log_refusal(facts: LogFacts) -> LogRefusal | None:
         return LogRefusal.UNKNOWN_ACTIVITY
     if facts.submitted_for_someone_else and not facts.submitter_coordinates_organisation:
         return LogRefusal.NOT_ALLOWED
-    if facts.minutes <= 0:
-        return LogRefusal.ZERO
-    if facts.note is not None and len(facts.note) > NOTE_MAX:
-        return LogRefusal.NOTE_TOO_LONG
-    if (day := past_day_refusal(facts.worked_on, today=facts.today, window_days=facts.window_days)) is not None:
-        return day
-    if facts.minutes_logged_that_day + facts.minutes > MAX_MINUTES_PER_DAY:
+    if (work := work_refusal(facts.work)) is not None:
+        return work
+    if facts.minutes_logged_that_day + facts.work.minutes > MAX_MINUTES_PER_DAY:
         return LogRefusal.TOO_LONG_FOR_ONE_DAY
     return None
 
@@ -155,16 +168,21 @@ class GroupCreditFacts:
     coordinates_organisation: bool
     organisation_known: bool
     activity_known: bool
-    minutes: int
-    note: str | None
-    worked_on: date
-    today: date
-    window_days: int
+    work: WorkFacts
     attendee_member_ids: tuple[int, ...]
     unknown_member_ids: tuple[int, ...]  # attendees (or the group) not registered
     group_member_id: int | None
     group_is_group: bool
     minutes_logged_that_day: dict[int, int]  # per credited member
+
+
+# What work_refusal can answer, as group credit words it.
+_GROUP_WORK_REFUSAL = {
+    LogRefusal.ZERO: GroupCreditRefusal.ZERO,
+    LogRefusal.NOTE_TOO_LONG: GroupCreditRefusal.NOTE_TOO_LONG,
+    LogRefusal.IN_FUTURE: GroupCreditRefusal.IN_FUTURE,
+    LogRefusal.TOO_OLD: GroupCreditRefusal.TOO_OLD,
+}
 
 
 def group_credit_refusal(facts: GroupCreditFacts) -> GroupCreditRefused | None:
@@ -175,13 +193,8 @@ def group_credit_refusal(facts: GroupCreditFacts) -> GroupCreditRefused | None:
         return GroupCreditRefused(GroupCreditRefusal.NOT_COORDINATOR)
     if not facts.activity_known:
         return GroupCreditRefused(GroupCreditRefusal.UNKNOWN_ACTIVITY)
-    if facts.minutes <= 0:
-        return GroupCreditRefused(GroupCreditRefusal.ZERO)
-    if facts.note is not None and len(facts.note) > NOTE_MAX:
-        return GroupCreditRefused(GroupCreditRefusal.NOTE_TOO_LONG)
-    if (day := past_day_refusal(facts.worked_on, today=facts.today, window_days=facts.window_days)) is not None:
-        return GroupCreditRefused(GroupCreditRefusal.IN_FUTURE if day is LogRefusal.IN_FUTURE
-                                  else GroupCreditRefusal.TOO_OLD)
+    if (work := work_refusal(facts.work)) is not None:
+        return GroupCreditRefused(_GROUP_WORK_REFUSAL[work])
     if not facts.attendee_member_ids:
         return GroupCreditRefused(GroupCreditRefusal.NO_ATTENDEES)
     if facts.unknown_member_ids:
@@ -192,7 +205,7 @@ def group_credit_refusal(facts: GroupCreditFacts) -> GroupCreditRefused | None:
     if facts.group_member_id is not None and not facts.group_is_group:
         return GroupCreditRefused(GroupCreditRefusal.NOT_A_GROUP, (facts.group_member_id,))
     too_long = tuple(sorted(member_id for member_id, logged in facts.minutes_logged_that_day.items()
-                            if logged + facts.minutes > MAX_MINUTES_PER_DAY))
+                            if logged + facts.work.minutes > MAX_MINUTES_PER_DAY))
     if too_long:
         return GroupCreditRefused(GroupCreditRefusal.TOO_LONG_FOR_ONE_DAY, too_long)
     return None

@@ -38,6 +38,7 @@ from bot.services.hour_rules import (
     DecisionOutcome,
     LogFacts,
     LogRefusal,
+    WorkFacts,
     decision_refusal,
     log_refusal,
 )
@@ -144,8 +145,8 @@ class HoursService(CreditingService):
                     submitter_coordinates_organisation=submitter_coordinates,
                     organisation_known=await row_exists(session, Organisation, organisation_id),
                     activity_known=await row_exists(session, ActivityType, activity_type_id),
-                    minutes=minutes, note=note, worked_on=worked_on, today=self.today(),
-                    window_days=self.config.hours.log_window_days,
+                    work=WorkFacts(minutes=minutes, note=note, worked_on=worked_on, today=self.today(),
+                                   window_days=self.config.hours.log_window_days),
                     minutes_logged_that_day=(await minutes_on(session, [member_id], worked_on)).get(member_id, 0))
                 refusal = log_refusal(facts)
                 if refusal is not None:
