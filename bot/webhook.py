@@ -21,7 +21,6 @@ the webhook with Telegram each time it takes office; the other replicas never do
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import itertools
 import logging
@@ -33,6 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import enqueue_abandoned
+from bot.background import cancel_and_wait
 from bot.config import ConfigError, WebhookConfig
 from bot.delivery.roles import ProcessRole
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -80,7 +80,7 @@ class WebhookRegistration:
             self._task = asyncio.create_task(self._register(), name="set-webhook")
 
     async def stop(self) -> None:
-        await _cancel(self._task)
+        await cancel_and_wait(self._task)
 
     async def _register(self) -> None:
         for attempt in itertools.count():
@@ -103,13 +103,6 @@ def register_when_leading(application: AnyApplication) -> None:
         registration = WebhookRegistration(application, application.bot_data["services"].config.webhook)
         application.bot_data["webhook_registration"] = registration
         worker.on_gain.append(registration.on_leadership)
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 class WebhookIngress:
@@ -153,7 +146,7 @@ class WebhookIngress:
         """Stop taking updates (the load balancer sees /readyz fail), finish the requests
         in flight; the handlers' queue is drained by the application's own stop."""
         self.draining = True
-        await _cancel(self._nudging)
+        await cancel_and_wait(self._nudging)
         await self.registration.stop()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.background import cancel_and_wait
 from bot.delivery.outcomes import Outcome, Result, Sender
 from bot.delivery.pacing import Pacer, Sent
 from bot.services.outbox import Claimed, Delivered, Failed, OutboxService, Report
@@ -90,11 +91,7 @@ class Dispatcher:
         """Finish the sends in flight, record everything, hand back the rest unsent."""
         self._stopping = True
         self._wake.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         if self._claiming is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):

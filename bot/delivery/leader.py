@@ -22,6 +22,7 @@ from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.background import cancel_and_wait
 from bot.clock import Clock, SystemClock
 from bot.db.runtime_models import LeaderLease as LeaseRow
 from bot.db.session import Database
@@ -102,11 +103,8 @@ class Leadership:
         self._task = asyncio.create_task(self._keep(), name="leadership")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._ready = False
         with contextlib.suppress(Exception):
             await self.lease.resign()
