@@ -20,7 +20,7 @@ from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.shift_buttons import Attendance, ConfirmAttendance, MarkAttendance
 from handlers.widgets import PAGE_SIZE, button, keyboard, paged
-from handlers.wording import time_span
+from handlers.wording import SHIFT_CANCELLED, SHIFT_NOT_FOUND, time_span
 
 COORDINATORS = {Role.COORDINATOR}
 NOT_THEIRS = N_("Only coordinators of that organisation can do that.")
@@ -28,9 +28,9 @@ NOT_THEIRS = N_("Only coordinators of that organisation can do that.")
 router = Router("attendance")
 
 ATTENDANCE_REFUSALS = RefusalTable(AttendanceRefusal, {
-    AttendanceRefusal.NOT_FOUND: Say(N_("That shift no longer exists.")),
+    AttendanceRefusal.NOT_FOUND: SHIFT_NOT_FOUND,
     AttendanceRefusal.NOT_COORDINATOR: Say(NOT_THEIRS),
-    AttendanceRefusal.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
+    AttendanceRefusal.SHIFT_CANCELLED: SHIFT_CANCELLED,
     AttendanceRefusal.NOT_STARTED: Say(N_("Attendance can be taken once the shift has started.")),
     AttendanceRefusal.NOT_BOOKED: Say(N_("They are not booked on this shift.")),
     AttendanceRefusal.OWN_ATTENDANCE: Say(N_("Another coordinator must confirm your own attendance.")),

@@ -28,14 +28,15 @@ from handlers.routing import Router
 from handlers.shift_buttons import CantCome, FindCover, OpenShift, SignUp, WillBeThere
 from handlers.shifts import LEAVING, booked_card, card_text, renders_shift_notice, see_button, shift_words, show_card
 from handlers.widgets import button, keyboard
+from handlers.wording import SHIFT_CANCELLED, SHIFT_NOT_FOUND, SHIFT_STARTED
 
 router = Router("reminders")
 
 COVER_REFUSALS = RefusalTable(CoverRefusal, {
     CoverRefusal.NOT_COORDINATOR: Say(N_("Only the shift's coordinators can look for cover.")),
-    CoverRefusal.NOT_FOUND: Say(N_("That shift no longer exists.")),
-    CoverRefusal.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
-    CoverRefusal.STARTED: Say(N_("This shift has already started.")),
+    CoverRefusal.NOT_FOUND: SHIFT_NOT_FOUND,
+    CoverRefusal.SHIFT_CANCELLED: SHIFT_CANCELLED,
+    CoverRefusal.STARTED: SHIFT_STARTED,
     CoverRefusal.FULL: Say(N_("The shift is full again: no cover needed.")),
 })
 

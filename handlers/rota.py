@@ -20,7 +20,7 @@ from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.shift_buttons import Attendance, CancelShift, EditShift
 from handlers.widgets import PAGE_SIZE, button, keyboard, paged
-from handlers.wording import time_span
+from handlers.wording import SHIFT_NOT_FOUND, time_span
 
 COORDINATORS = {Role.COORDINATOR}
 ONLY_COORDINATORS = N_("Only coordinators have a rota.")
@@ -30,7 +30,7 @@ router.menu_item(55, N_("📋 My rota"), "rota")
 
 ROTA_REFUSALS = RefusalTable(RotaRefusal, {
     RotaRefusal.NOT_COORDINATOR: Say(N_("Only coordinators of that organisation can do that.")),
-    RotaRefusal.NOT_FOUND: Say(N_("That shift no longer exists.")),
+    RotaRefusal.NOT_FOUND: SHIFT_NOT_FOUND,
 })
 
 SECTIONS = (Phase.RUNNING, Phase.UPCOMING, Phase.AWAITING_ATTENDANCE)

@@ -15,6 +15,7 @@ from handlers.shift_questions import (
     too_long,
     venue_problem,
 )
+from handlers.wording import SHIFT_CANCELLED, SHIFT_NOT_FOUND, SHIFT_STARTED
 
 NOT_COORDINATOR = Say(N_("Only coordinators of that organisation can do that."))
 IN_PAST = Say(N_("That time has already passed. Please choose a later one."))
@@ -22,9 +23,6 @@ ENDS_BEFORE_START = Say(N_("The end must be after the start (a shift can't run p
 MINIMUM_ABOVE = Say(N_("The fewest can't be more than the most."))
 MINIMUM_BELOW = Say(N_("The fewest must be at least 1."))
 LOCATION = Say(N_("That location can't be used. Type the address instead."))
-STARTED = Say(N_("This shift has already started."))
-CANCELLED = Say(N_("This shift has been cancelled."))
-NOT_FOUND = Say(N_("That shift no longer exists."))
 
 CREATE_REFUSALS = RefusalTable(CreateRefusal, {
     CreateRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
@@ -66,10 +64,10 @@ CREATE_ASKS_AGAIN: dict[CreateRefusal, str] = {
 }
 
 EDIT_REFUSALS = RefusalTable(EditRefusal, {
-    EditRefusal.NOT_FOUND: NOT_FOUND,
+    EditRefusal.NOT_FOUND: SHIFT_NOT_FOUND,
     EditRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
-    EditRefusal.SHIFT_CANCELLED: CANCELLED,
-    EditRefusal.SHIFT_STARTED: STARTED,
+    EditRefusal.SHIFT_CANCELLED: SHIFT_CANCELLED,
+    EditRefusal.SHIFT_STARTED: SHIFT_STARTED,
     EditRefusal.CAPACITY_BELOW_BOOKED: Say(N_("More people are booked than that: cancel bookings first, or choose "
                                           "a larger number.")),
     EditRefusal.CAPACITY_OUT_OF_RANGE: capacity_problem,
@@ -92,10 +90,10 @@ EDIT_ENDS: frozenset[EditRefusal] = frozenset({
     EditRefusal.CAPACITY_BELOW_BOOKED})
 
 CANCEL_REFUSALS = RefusalTable(CancelRefusal, {
-    CancelRefusal.NOT_FOUND: NOT_FOUND,
+    CancelRefusal.NOT_FOUND: SHIFT_NOT_FOUND,
     CancelRefusal.NOT_COORDINATOR: NOT_COORDINATOR,
-    CancelRefusal.ALREADY_CANCELLED: CANCELLED,
-    CancelRefusal.SHIFT_STARTED: STARTED,
+    CancelRefusal.ALREADY_CANCELLED: SHIFT_CANCELLED,
+    CancelRefusal.SHIFT_STARTED: SHIFT_STARTED,
 })
 
 

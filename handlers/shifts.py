@@ -43,7 +43,7 @@ from handlers.shift_buttons import (
     When,
 )
 from handlers.widgets import button, keyboard, number, paged
-from handlers.wording import entry_words, time_span
+from handlers.wording import SHIFT_CANCELLED, SHIFT_NOT_FOUND, SHIFT_STARTED, entry_words, time_span
 
 router = Router("shifts")
 router.menu_item(10, N_("🗓 Find a shift"), "shifts")
@@ -185,7 +185,7 @@ async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None, 
     _ = turn.t
     card = await turn.services.shifts.shift_card(shift_id, member_id=turn.member.id)
     if card is None:
-        await turn.show(_.gettext("That shift no longer exists."))
+        await turn.show(SHIFT_NOT_FOUND(_))
         return
     rows: list[list[InlineKeyboardButton]] = []
     is_open = card.status is ShiftStatus.OPEN
@@ -217,7 +217,7 @@ async def show_card(turn: MemberTurn, shift_id: int, notice: str | None = None, 
 async def open_shift_link(turn: MemberTurn, argument: str) -> None:
     shift_id = number(argument)
     if shift_id is None:
-        await turn.reply(turn.t.gettext("That shift no longer exists."))
+        await turn.reply(SHIFT_NOT_FOUND(turn.t))
         return
     await show_card(turn, shift_id)
 
@@ -236,10 +236,10 @@ SIGNUPS = RefusalTable(SignupOutcome, {
     SignupOutcome.COLLIDES: Say(N_("You're booked on another shift at that time.")),
     SignupOutcome.DBS_REQUIRED: Say(N_("This shift needs a DBS check that is valid on the day. "
                                          "Please ask the coordinator.")),
-    SignupOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
+    SignupOutcome.SIGNUP_CLOSED: SHIFT_STARTED,
     SignupOutcome.SHIFT_ENDED: Say(N_("This shift has already finished.")),
-    SignupOutcome.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
-    SignupOutcome.NOT_FOUND: Say(N_("That shift no longer exists.")),
+    SignupOutcome.SHIFT_CANCELLED: SHIFT_CANCELLED,
+    SignupOutcome.NOT_FOUND: SHIFT_NOT_FOUND,
     SignupOutcome.NOT_REGISTERED: Say(N_("Please register first: send /start.")),
 })
 
@@ -282,9 +282,9 @@ LEAVING = RefusalTable(LeaveOutcome, {
                                         "the coordinator has been told.")),
     LeaveOutcome.LEFT_WAITLIST: Say(N_("You've left the waiting list.")),
     LeaveOutcome.NOT_SIGNED_UP: Say(N_("You're not signed up for this shift.")),
-    LeaveOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
-    LeaveOutcome.SHIFT_CANCELLED: Say(N_("This shift has been cancelled.")),
-    LeaveOutcome.NOT_FOUND: Say(N_("That shift no longer exists.")),
+    LeaveOutcome.SIGNUP_CLOSED: SHIFT_STARTED,
+    LeaveOutcome.SHIFT_CANCELLED: SHIFT_CANCELLED,
+    LeaveOutcome.NOT_FOUND: SHIFT_NOT_FOUND,
 })
 
 
@@ -303,7 +303,7 @@ async def leave(turn: MemberTurn, data: Leave) -> None:
 NOT_PROMOTED = Say(N_("You don't hold a place from the waiting list on this shift."))
 DECLINING = RefusalTable(DeclineOutcome, {
     DeclineOutcome.DECLINED: Say(N_("No problem: we've offered your place to the next person waiting.")),
-    DeclineOutcome.SIGNUP_CLOSED: Say(N_("This shift has already started.")),
+    DeclineOutcome.SIGNUP_CLOSED: SHIFT_STARTED,
     DeclineOutcome.NOT_PROMOTED: NOT_PROMOTED,
     DeclineOutcome.NOT_SIGNED_UP: NOT_PROMOTED,
     DeclineOutcome.SHIFT_CANCELLED: NOT_PROMOTED,
@@ -326,7 +326,7 @@ async def calendar_file(turn: MemberTurn, data: ShiftCalendar) -> None:
     body = await turn.services.calendar.shift_ics(data.shift_id, language=turn.language,
                                                   url=_link(turn, data.shift_id))
     if body is None:
-        await turn.answer(turn.t.gettext("That shift no longer exists."), alert=True)
+        await turn.answer(SHIFT_NOT_FOUND(turn.t), alert=True)
         return
     await turn.answer()
     await turn.context.bot.send_document(turn.chat_id, document=body,

@@ -14,6 +14,12 @@ from bot.services.members import DISPLAY_NAME_MAX
 from bot.services.outbox_payloads import TimeEntryFacts
 from handlers.refusals import RefusalTable, Say
 
+# What any part of the bot says of a shift it can no longer act on: one wording wherever
+# it is said (signing up, leaving, cover, attendance, the rota, editing, cancelling).
+SHIFT_NOT_FOUND = Say(N_("That shift no longer exists."))
+SHIFT_CANCELLED = Say(N_("This shift has been cancelled."))
+SHIFT_STARTED = Say(N_("This shift has already started."))
+
 
 def role_label(t: Translator, role: Role) -> str:
     return {Role.COORDINATOR: t.gettext("coordinator"), Role.STAFF: t.gettext("staff"),
