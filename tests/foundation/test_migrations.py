@@ -32,5 +32,5 @@ async def test_down_and_up_again(db: Database) -> None:
     await downgrade(db, "base")
     assert await current_revision(db) is None
     await upgrade(db)
-    assert await current_revision(db) == "0009"
+    assert await current_revision(db) == "0010"
     assert await schema_differences(db) == []

@@ -29,7 +29,7 @@ from bot.services.outbox import Priority
 from bot.services.outbox_payloads import WeeklySummary
 from bot.services.summary import snapshots
 from bot.services.summary.model import Scope, Summary
-from bot.services.summary.service import build_summary, staff_scopes
+from bot.services.summary.service import staff_scopes, summarise
 from bot.services.summary.weeks import IsoWeek
 
 
@@ -86,8 +86,7 @@ class SummaryDelivery:
             by_scope[scope].append((member_id, language))
         queued = 0
         for scope, recipients in by_scope.items():
-            async with self.db.read() as session:
-                summary = await build_summary(session, scope, due.week, self.config, now)
+            summary = await summarise(self.db, scope, due.week, self.config, now)
             parts = {language: part_count(summary, language, self.config) for _, language in recipients}
             async with self.db.transaction() as session:
                 snapshot_id = await snapshots.store(session, summary, now)

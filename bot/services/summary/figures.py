@@ -20,6 +20,7 @@ so the build time grows with the week's rows, not with the years of history.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -88,6 +89,12 @@ class Names:
         organisations = {row.id: (row.slug, Label(en=row.name_en, cy=row.name_cy), OrganisationKind(row.kind))
                          for row in (await session.execute(select(Organisation))).scalars()}
         return cls(activities, neighbourhoods, organisations)
+
+    def labels(self) -> dict[str, dict[str, Label]]:
+        """By heading kind, each slug's label (stored weeks are named again with these)."""
+        return {"activity": {slug: label for slug, label, _ in self.activities.values()},
+                "organisation": {slug: label for slug, label, _ in self.organisations.values()},
+                "neighbourhood": {slug: label for slug, label in self.neighbourhoods.values()}}
 
 
 UNKNOWN = Label(en="Not given", cy="Heb ei nodi")
@@ -325,22 +332,28 @@ class WeekReader:
 
     # ------------------------------------------------------------------ trends, partners, equity
 
-    async def trend(self, week: IsoWeek) -> tuple[TrendWeek, ...]:
-        """The twelve weeks ending with `week`: hours by activity type, the substitution
-        share's minutes, and spending corporate vs community."""
+    async def trend(self, week: IsoWeek, only: Iterable[IsoWeek] | None = None) -> tuple[TrendWeek, ...]:
+        """The twelve weeks ending with `week` (or those of them in `only`, read over their
+        span): hours by activity type, the substitution share's minutes, and spending
+        corporate vs community."""
         weeks = tuple(week.shifted(-offset) for offset in range(TREND_WEEKS - 1, -1, -1))
-        first = weeks[0]
+        if only is not None:
+            wanted = set(only)
+            weeks = tuple(each for each in weeks if each in wanted)
+        first, week = weeks[0], weeks[-1]
         rows = (await self.session.execute(
             self._entries(TimeEntry.worked_on, TimeEntry.activity_type_id, func.sum(TimeEntry.minutes),
                           since=first.monday, until=week.shifted(1).monday)
             .group_by(TimeEntry.worked_on, TimeEntry.activity_type_id))).all()
         hours: dict[IsoWeek, dict[int, int]] = {each: defaultdict(int) for each in weeks}
         for worked_on, activity_id, minutes in rows:
-            hours[IsoWeek.of(worked_on)][int(activity_id)] += int(minutes)
+            if (day_week := IsoWeek.of(worked_on)) in hours:
+                hours[day_week][int(activity_id)] += int(minutes)
         spending: dict[IsoWeek, dict[SpendKind, list[int]]] = {each: defaultdict(list) for each in weeks}
         for issued_at, kind, cost in await self._vouchers(Voucher.issued_at, first.starts_at(self.tz),
                                                           week.ends_at(self.tz)):
-            spending[IsoWeek.containing(issued_at, self.tz)][kind].append(cost)
+            if (issued_week := IsoWeek.containing(issued_at, self.tz)) in spending:
+                spending[issued_week][kind].append(cost)
         activities = {k: v[:2] for k, v in self.names.activities.items()}
         return tuple(TrendWeek(
             week=each, by_activity=self._headed(hours[each], activities), total=sum(hours[each].values()),

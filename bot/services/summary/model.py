@@ -155,6 +155,14 @@ class Check(_Frozen):
         return self.summary - self.ledger
 
 
+class LedgerWeek(_Frozen):
+    """The ledger's own movements for one scope and week (the reconciliation's other side)."""
+
+    earned: int
+    spent: int
+    transferred: int | None  # None for one organisation, as in Credits
+
+
 class Reconciliation(_Frozen):
     checks: tuple[Check, ...]
 

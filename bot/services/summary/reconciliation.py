@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, LedgerEntry, LedgerTransaction, Member, TimeEntry, TransactionKind
-from bot.services.summary.model import Check, Credits, Figure, Reconciliation, Scope, ScopeKind
+from bot.services.summary.model import Check, Credits, Figure, LedgerWeek, Reconciliation, Scope, ScopeKind
 from bot.services.summary.weeks import IsoWeek
 
 
@@ -79,14 +79,18 @@ class LedgerMovements:
                                LedgerEntry.transaction_id.in_(giver))
 
 
-async def reconcile(session: AsyncSession, scope: Scope, tz: ZoneInfo, week: IsoWeek,
-                    credits: Credits) -> Reconciliation:
-    ledger = LedgerMovements(session, scope, tz)
-    checks = [Check(figure=Figure.EARNED, summary=credits.earned, ledger=await ledger.earned(week)),
-              Check(figure=Figure.SPENT, summary=credits.spent, ledger=await ledger.spent(week))]
+    async def week(self, week: IsoWeek) -> LedgerWeek:
+        return LedgerWeek(earned=await self.earned(week), spent=await self.spent(week),
+                          transferred=None if self.scope.kind is ScopeKind.ORGANISATION
+                          else await self.transferred(week))
+
+
+def reconcile(credits: Credits, ledger: LedgerWeek) -> Reconciliation:
+    """The summary's credits beside the ledger's movements (read, or stored with the week)."""
+    checks = [Check(figure=Figure.EARNED, summary=credits.earned, ledger=ledger.earned),
+              Check(figure=Figure.SPENT, summary=credits.spent, ledger=ledger.spent)]
     if credits.transferred is not None:
-        checks.append(Check(figure=Figure.TRANSFERRED, summary=credits.transferred,
-                            ledger=await ledger.transferred(week)))
+        checks.append(Check(figure=Figure.TRANSFERRED, summary=credits.transferred, ledger=ledger.transferred or 0))
     return Reconciliation(checks=tuple(checks))
 
 

@@ -18,10 +18,10 @@ from bot.config import Config
 from bot.db.models import Neighbourhood, Organisation, OrganisationKind, Role, RoleGrant
 from bot.db.session import Database
 from bot.services import roles
-from bot.services.summary import snapshots
-from bot.services.summary.figures import HISTORY_WEEKS, Names, WeekReader
-from bot.services.summary.model import Label, Scope, ScopeKind, Summary
-from bot.services.summary.reconciliation import reconcile
+from bot.services.summary import snapshots, stored
+from bot.services.summary.figures import HISTORY_WEEKS, TREND_WEEKS, Names, WeekReader
+from bot.services.summary.model import Hours, Label, Scope, ScopeKind, Summary, WeekFigures
+from bot.services.summary.reconciliation import LedgerMovements, reconcile
 from bot.services.summary.snapshots import Snapshot
 from bot.services.summary.weeks import IsoWeek, weeks_before
 
@@ -39,20 +39,69 @@ class OnDemand:
 
 
 async def build_summary(session: AsyncSession, scope: Scope, week: IsoWeek, config: Config,
-                        now: datetime) -> Summary:
-    """The whole summary of one week and scope, in the caller's transaction."""
+                        now: datetime, fresh: list[stored.Fresh] | None = None) -> Summary:
+    """The whole summary of one week and scope, in the caller's (read) transaction.
+
+    Closed weeks stored with a stamp that still holds are read back; the others are
+    worked out, and the closed ones among them added to `fresh` for the caller to keep
+    (`summarise` does)."""
     tz = config.tz
+    stamps = await stored.Stamps.read(session)  # before any figure: see stored.py
+    names = await Names.read(session)
     earlier = weeks_before(week, HISTORY_WEEKS)
-    reader = WeekReader(session, scope, tz, await Names.read(session), window=(week, *earlier))
-    this = await reader.week(week)
-    # Last week in full (its breakdowns are shown beside this week's); the three before it in totals.
-    history = tuple([await reader.week(before, detailed=index == 0) for index, before in enumerate(earlier)])
+    shown = (week, *earlier)  # with their figures; the trend's other weeks need only their trend
+    trend_weeks = tuple(week.shifted(-offset) for offset in range(TREND_WEEKS - 1, -1, -1))
+    closed = [each for each in trend_weeks if each.ends_at(tz) <= now]
+    kept = await stored.load(session, scope, closed, stamps)
+    reader = WeekReader(session, scope, tz, names, window=shown)
+    wanted = [each for each in trend_weeks if each not in kept or (
+        each in shown and (kept[each].figures is None or kept[each].ledger is None))]
+    if wanted:
+        trends = {item.week: item for item in await reader.trend(week, only=wanted)}
+        ledger = LedgerMovements(session, scope, tz)
+        for each in sorted(wanted, reverse=True):  # this week first: the volunteers' window
+            before = kept.get(each)
+            item = stored.StoredWeek(
+                trend=trends[each],
+                figures=await reader.week(each) if each in shown else before.figures if before else None,
+                ledger=await ledger.week(each) if each in shown else before.ledger if before else None)
+            kept[each] = item
+            if fresh is not None and each in closed:
+                fresh.append(stored.Fresh(each, each.ends_at(tz), stamps.of(each), item))
+    labels = names.labels()
+    kept = {each: stored.relabelled(item, labels) for each, item in kept.items()}
+    this = _figures(kept[week])
+    history = tuple(_figures(kept[before]) if index == 0 else _totals_only(_figures(kept[before]))
+                    for index, before in enumerate(earlier))
+    ledger_week = kept[week].ledger
+    assert ledger_week is not None  # worked out above for every shown week
     return Summary(
-        scope=scope, week=week, this=this, history=history, trend=await reader.trend(week),
+        scope=scope, week=week, this=this, history=history, trend=tuple(kept[each].trend for each in trend_weeks),
         partners=await reader.partners(week), equity=await reader.equity(week, this.hours),
-        next_week_short=await reader.next_week_short(week),
-        reconciliation=await reconcile(session, scope, tz, week, this.credits),
+        next_week_short=await reader.next_week_short(week), reconciliation=reconcile(this.credits, ledger_week),
         so_far=now < week.ends_at(tz))
+
+
+def _figures(item: stored.StoredWeek) -> WeekFigures:
+    assert item.figures is not None  # worked out by build_summary for every shown week
+    return item.figures
+
+
+def _totals_only(figures: WeekFigures) -> WeekFigures:
+    """The weeks further back are shown by their totals (the average beside each figure)."""
+    return figures.model_copy(update={"hours": Hours(
+        total=figures.hours.total, replacing_reduced_service=figures.hours.replacing_reduced_service)})
+
+
+async def summarise(db: Database, scope: Scope, week: IsoWeek, config: Config, now: datetime) -> Summary:
+    """`build_summary` in a read transaction, then the closed weeks it worked out kept."""
+    fresh: list[stored.Fresh] = []
+    async with db.read() as session:
+        summary = await build_summary(session, scope, week, config, now, fresh)
+    if fresh:
+        async with db.transaction() as session:
+            await stored.keep(session, scope, fresh, now)
+    return summary
 
 
 def _scope_of(kind: ScopeKind, row: Organisation | Neighbourhood) -> Scope:
@@ -118,8 +167,7 @@ class SummaryService:
         return IsoWeek.containing(self.clock.now(), self.config.tz)
 
     async def build(self, scope: Scope, week: IsoWeek) -> Summary:
-        async with self.db.read() as session:
-            return await build_summary(session, scope, week, self.config, self.clock.now())
+        return await summarise(self.db, scope, week, self.config, self.clock.now())
 
     async def scope(self, kind: ScopeKind, slug: str | None = None) -> Scope | None:
         async with self.db.read() as session:
@@ -138,8 +186,8 @@ class SummaryService:
     async def on_demand(self, scope: Scope, week: IsoWeek) -> OnDemand:
         """A past week that was sent reads as it was sent, with a note when the figures
         built now differ; any other week is built now."""
+        built = await summarise(self.db, scope, week, self.config, self.clock.now())
         async with self.db.read() as session:
-            built = await build_summary(session, scope, week, self.config, self.clock.now())
             sent = await snapshots.latest(session, week, scope)
         if sent is None:
             return OnDemand(built)
