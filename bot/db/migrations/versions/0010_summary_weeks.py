@@ -7,7 +7,8 @@ week is valid only while the generations of it and every week before it are unch
 so bumping the UTC date's week is enough). Rows that are stamped "now" by the services
 (vouchers issued, ledger transactions, bookings of future shifts) bump only when they
 land in the past: more than an hour before the database's clock, or in a stored week;
-so the day-to-day writes do not all queue on one row.
+so the day-to-day writes do not all queue on one row; on PostgreSQL time entries too
+(bumping only for days of weeks that may have closed), and the triggers run at commit.
 
 Revision ID: 0010
 Revises: 0009
@@ -88,8 +89,8 @@ SQLITE_NAMES = ["time_entry_ins", "time_entry_upd", "time_entry_del", "shift_ins
 _PG_FUNCTIONS = {
     # table: (events, body)
     "time_entry": ("INSERT OR UPDATE OR DELETE", """
-        IF TG_OP <> 'INSERT' THEN PERFORM summary_week_bump(OLD.worked_on); END IF;
-        IF TG_OP <> 'DELETE' THEN PERFORM summary_week_bump(NEW.worked_on); END IF;"""),
+        IF TG_OP <> 'INSERT' AND summary_day_in_past(OLD.worked_on) THEN PERFORM summary_week_bump(OLD.worked_on); END IF;
+        IF TG_OP <> 'DELETE' AND summary_day_in_past(NEW.worked_on) THEN PERFORM summary_week_bump(NEW.worked_on); END IF;"""),
     "shift": ("INSERT OR UPDATE OR DELETE", """
         IF TG_OP <> 'INSERT' AND summary_in_past(OLD.starts_at) THEN PERFORM summary_week_bump(OLD.starts_at); END IF;
         IF TG_OP <> 'DELETE' AND summary_in_past(NEW.starts_at) THEN PERFORM summary_week_bump(NEW.starts_at); END IF;"""),
@@ -140,13 +141,21 @@ def _postgres_triggers() -> list[str]:
         """CREATE FUNCTION summary_in_past(moment timestamptz) RETURNS boolean AS $$
             SELECT moment < now() - interval '1 hour' OR EXISTS (SELECT 1 FROM summary_week WHERE ends_at > moment)
         $$ LANGUAGE sql STABLE""",
+        # A day of a week that may have closed (before this UTC week, two hours' grace for
+        # British Summer Time's Sunday 23:00 UTC midnight), or of one stored.
+        """CREATE FUNCTION summary_day_in_past(day date) RETURNS boolean AS $$
+            SELECT day < date_trunc('week', now() + interval '2 hours')::date
+                OR EXISTS (SELECT 1 FROM summary_week WHERE ends_at > (day::timestamp AT TIME ZONE 'UTC'))
+        $$ LANGUAGE sql STABLE""",
     ]
     for table, (events, body) in _PG_FUNCTIONS.items():
         declare = "DECLARE starts timestamptz;" if table == "shift_signup" else ""
         statements.append(f"CREATE FUNCTION summary_{table}_changed() RETURNS trigger AS $$ {declare} "
                           f"BEGIN {body} RETURN NULL; END; $$ LANGUAGE plpgsql")
-        statements.append(f"CREATE TRIGGER summary_{table}_changed AFTER {events} ON {table} "
-                          f"FOR EACH ROW EXECUTE FUNCTION summary_{table}_changed()")
+        # Deferred to the commit: the stamp row is locked last, after every row the transaction
+        # changes, so two approvals of one week's hours never deadlock over it and its entries.
+        statements.append(f"CREATE CONSTRAINT TRIGGER summary_{table}_changed AFTER {events} ON {table} "
+                          f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION summary_{table}_changed()")
     return statements
 
 
@@ -186,6 +195,7 @@ def downgrade() -> None:
         for table in _PG_FUNCTIONS:
             op.execute(f"DROP TRIGGER IF EXISTS summary_{table}_changed ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS summary_{table}_changed()")
+        op.execute("DROP FUNCTION IF EXISTS summary_day_in_past(date)")
         op.execute("DROP FUNCTION IF EXISTS summary_in_past(timestamptz)")
         op.execute("DROP FUNCTION IF EXISTS summary_week_bump(timestamptz)")
         op.execute("DROP FUNCTION IF EXISTS summary_week_bump(date)")
