@@ -37,6 +37,7 @@ from bot.services.dbs import counting_organisation, dbs_valid_on
 from bot.services.member_settings import accepts_broadcasts, interested_in
 from bot.services.outbox import Priority
 from bot.services.outbox_payloads import CoverNeeded, CoverReason, CoverWanted
+from bot.services.roles import Unchangeable
 
 COVER_WINDOW = timedelta(hours=48)  # how close to its start a shift short of people alerts its coordinators
 
@@ -47,6 +48,12 @@ class CoverRefusal(enum.StrEnum):
     SHIFT_CANCELLED = "shift_cancelled"
     STARTED = "started"
     FULL = "full"  # no place free: nobody to find
+
+
+_COVER_REFUSAL = {Unchangeable.NOT_FOUND: CoverRefusal.NOT_FOUND,
+                  Unchangeable.NOT_COORDINATOR: CoverRefusal.NOT_COORDINATOR,
+                  Unchangeable.CANCELLED: CoverRefusal.SHIFT_CANCELLED,
+                  Unchangeable.STARTED: CoverRefusal.STARTED}
 
 
 @dataclass(frozen=True)
@@ -130,15 +137,9 @@ class FindCover:
 
     async def _refusal(self, session: AsyncSession, member_id: int, shift_id: int, now: datetime
                        ) -> Shift | CoverRefusal:
-        shift = await session.get(Shift, shift_id)
-        if shift is None:
-            return CoverRefusal.NOT_FOUND
-        if not await roles.has_role(session, member_id, Role.COORDINATOR, shift.organisation_id):
-            return CoverRefusal.NOT_COORDINATOR
-        if shift.status is ShiftStatus.CANCELLED:
-            return CoverRefusal.SHIFT_CANCELLED
-        if now >= shift.starts_at:
-            return CoverRefusal.STARTED
+        shift = await roles.changeable_shift(session, member_id, await session.get(Shift, shift_id), now)
+        if isinstance(shift, Unchangeable):
+            return _COVER_REFUSAL[shift]
         if shift.booked_count >= shift.capacity:
             return CoverRefusal.FULL
         return shift

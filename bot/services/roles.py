@@ -6,12 +6,14 @@ in configuration (so a fresh installation has someone who can grant the first ro
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Member, MemberKind, Role, RoleGrant
+from bot.db.models import Member, MemberKind, Role, RoleGrant, Shift, ShiftStatus
 
 
 async def is_admin(session: AsyncSession, member_id: int, config_admin_ids: Collection[int]) -> bool:
@@ -64,3 +66,27 @@ async def may_act_for(session: AsyncSession, coordinator_member_id: int, member_
     mine = await organisations_with_role(session, coordinator_member_id, Role.COORDINATOR)
     theirs = await organisations_with_role(session, member.recorded_by_member_id, Role.COORDINATOR)
     return bool(mine & theirs)
+
+
+class Unchangeable(enum.Enum):
+    """Why a coordinator may no longer act on a shift (edit it, cancel it, find cover)."""
+
+    NOT_FOUND = enum.auto()
+    NOT_COORDINATOR = enum.auto()
+    CANCELLED = enum.auto()
+    STARTED = enum.auto()
+
+
+async def changeable_shift(session: AsyncSession, coordinator_member_id: int, shift: Shift | None,
+                           now: datetime) -> Shift | Unchangeable:
+    """The shift (as the caller read it, locked or not) if this member coordinates its
+    organisation and it is neither cancelled nor started; else why not."""
+    if shift is None:
+        return Unchangeable.NOT_FOUND
+    if not await has_role(session, coordinator_member_id, Role.COORDINATOR, shift.organisation_id):
+        return Unchangeable.NOT_COORDINATOR
+    if shift.status is ShiftStatus.CANCELLED:
+        return Unchangeable.CANCELLED
+    if now >= shift.starts_at:
+        return Unchangeable.STARTED
+    return shift

@@ -26,6 +26,7 @@ from bot.db.session import Database
 from bot.services import outbox, outbox_payloads as payloads, roles
 from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 from bot.services.outbox_payloads import ShiftChange
+from bot.services.roles import Unchangeable
 from bot.services.shift_booking import ShiftBooking, lock_shift
 from bot.services.shift_rules import (
     LIVE_SIGNUP,
@@ -116,15 +117,6 @@ class CancelRefusal(enum.StrEnum):
 # Which changes booked members are told of, and the fields each covers.
 _TOLD_OF = ((ShiftChange.TIME, frozenset({"starts_at", "ends_at"})), (ShiftChange.VENUE, frozenset({"venue"})),
             (ShiftChange.ADDRESS, frozenset({"address"})))
-
-
-class Unchangeable(enum.Enum):
-    """Why a coordinator may not change (edit or cancel) a shift."""
-
-    NOT_FOUND = enum.auto()
-    NOT_COORDINATOR = enum.auto()
-    CANCELLED = enum.auto()
-    STARTED = enum.auto()
 
 
 _EDIT_REFUSAL = {Unchangeable.NOT_FOUND: EditRefusal.NOT_FOUND,
@@ -353,16 +345,7 @@ def _shift_fields(shift: Shift) -> ShiftFields:
 async def _changeable_shift(session: AsyncSession, coordinator_member_id: int, shift_id: int,
                             now: datetime) -> Shift | Unchangeable:
     """The shift, locked, if this coordinator may still change it; else why not."""
-    shift = await lock_shift(session, shift_id)
-    if shift is None:
-        return Unchangeable.NOT_FOUND
-    if not await roles.has_role(session, coordinator_member_id, Role.COORDINATOR, shift.organisation_id):
-        return Unchangeable.NOT_COORDINATOR
-    if shift.status is ShiftStatus.CANCELLED:
-        return Unchangeable.CANCELLED
-    if now >= shift.starts_at:
-        return Unchangeable.STARTED
-    return shift
+    return await roles.changeable_shift(session, coordinator_member_id, await lock_shift(session, shift_id), now)
 
 
 def _iso(value: datetime) -> str:

@@ -54,6 +54,13 @@ async def test_only_the_shifts_own_coordinators_and_only_while_a_place_is_free(w
     await world.shifts.cancel_shift(world.coordinator, shift)
     assert await finder(world).find_cover(world.coordinator, shift) is CoverRefusal.SHIFT_CANCELLED
     assert await finder(world).find_cover(world.coordinator, 999_999) is CoverRefusal.NOT_FOUND
+
+
+async def test_not_once_the_shift_has_started(world: World) -> None:
+    shift = await world.shift(capacity=2, starts_at=world.clock.now() + timedelta(hours=1))
+    world.clock.advance(hours=1)
+    assert await finder(world).may_find_cover(world.coordinator, shift) is CoverRefusal.STARTED
+    assert await finder(world).find_cover(world.coordinator, shift) is CoverRefusal.STARTED
     assert await world.outbox("cover_wanted") == []
 
 
