@@ -13,7 +13,11 @@ reply, the floor), so the figures are ratios to a floor measured in the same run
   pacing and recording only);
 - transactions and statements one /balance and one /shifts run (target: one each).
 
-    python bench/bench_delivery.py [--seconds 15]
+The bare bot and coprod-bot run at once, each with its own emulator, and are loaded in
+turn (one-second rounds, the order alternating), so the machine's load falls on both
+alike: a shared machine makes both slower, not the ratio meaningless.
+
+    python bench/bench_delivery.py [--seconds 20]
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ CHATTER_BASE = 600_000
 RECIPIENTS = 1000
 RECIPIENT_BASE = 700_000
 RATE = 20.0  # updates a second
+ROUND_S = 1.0  # one bot loaded at a time, for this long, then the other
 
 BARE_BOT = textwrap.dedent("""
     import os, sys
@@ -178,6 +183,26 @@ def load_average() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
+async def interleaved(bots: dict[str, TelegramEmulator], command: str, seconds: float) -> dict[str, list[float]]:
+    """`command` at RATE a second to each bot in turn, in rounds of ROUND_S, for `seconds`
+    each: whatever else loads the machine loads both alike (the order alternates too)."""
+    found: dict[str, list[float]] = {name: [] for name in bots}
+    names = list(bots)
+    for round_ in range(max(1, round(seconds / ROUND_S))):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            found[name] += await load(bots[name], command, ROUND_S)
+    return found
+
+
+async def start_bare(emulator: TelegramEmulator) -> asyncio.subprocess.Process:
+    environment = {**os.environ, "TOKEN": TOKEN, "BASE_URL": emulator.base_url}
+    bare = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE_BOT, env=environment,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    assert bare.stdout is not None
+    await asyncio.wait_for(bare.stdout.readline(), 30)
+    return bare
+
+
 async def main(seconds: float) -> None:
     def say(line: str) -> None:
         print(line, flush=True)  # as measured: a later failure loses nothing
@@ -186,10 +211,13 @@ async def main(seconds: float) -> None:
     directory = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
     recipients = await seed(url)
+    # One emulator per bot, so both run at once, each polling its own, and are loaded in turn.
     emulator = TelegramEmulator(token=TOKEN, limits=EmulatorLimits(chat_burst=100))
-    await emulator.start()
-    for n in range(CHATTERS):
-        emulator.user(CHATTER_BASE + n)
+    floor = TelegramEmulator(token=TOKEN, limits=EmulatorLimits(chat_burst=100))
+    for each in (emulator, floor):
+        await each.start()
+        for n in range(CHATTERS):
+            each.user(CHATTER_BASE + n)
     for n in range(RECIPIENTS):
         emulator.user(RECIPIENT_BASE + n)
     sends: list[float] = []
@@ -201,52 +229,48 @@ async def main(seconds: float) -> None:
             sends.append(time.perf_counter())
 
     emulator.rate_limiter.acquire = timed  # type: ignore[method-assign]
+    bots = {"coprod-bot": emulator, "bare bot": floor}
 
     try:
         bot = BotProcess(directory, emulator, url, write_config(directory))
         await bot.start()
+        bare = await start_bare(floor)
         try:
-            await load(emulator, "/help", 2)  # warm up
-            quiet = await load(emulator, "/help", seconds)
-            say(f"/help, no delivery:     {summary(quiet)}")
-            balance = await load(emulator, "/balance", seconds)
-            say(f"/balance, coprod-bot:   {summary(balance)}")
+            await interleaved(bots, "/help", 2)  # warm up
+            helps = await interleaved(bots, "/help", seconds)
+            say(f"/help, coprod-bot:      {summary(helps['coprod-bot'])}")
+            say(f"/help, bare bot:        {summary(helps['bare bot'])}  [interleaved, {load_average()}]")
+            balances = await interleaved(bots, "/balance", seconds)
+            say(f"/balance, coprod-bot:   {summary(balances['coprod-bot'])}")
+            say(f"/balance, bare bot:     {summary(balances['bare bot'])}  [interleaved, {load_average()}]")
+            quiet, bare_help = helps["coprod-bot"], helps["bare bot"]
+            balance, bare_balance = balances["coprod-bot"], balances["bare bot"]
             db = Database.from_url(url)
             await queue(db, recipients, now=datetime.now(UTC), tag="newsletter")
             while await sent_count(db) < RECIPIENTS:  # the rate, with nobody chatting
                 await asyncio.sleep(0.2)
             rate = (len(sends) - 1) / (sends[-1] - sends[0])
             say(f"delivery: {RECIPIENTS} recipients at {rate:.2f}/s; achieved / configured {rate / 30:.3f} "
-                f"(target >= 0.97); emulator refusals {list(emulator.rejections)}")
+                f"(target >= 0.97); emulator refusals {list(emulator.rejections)}  [{load_average()}]")
             await queue(db, recipients, now=datetime.now(UTC), tag="second newsletter")
-            busy = await load(emulator, "/help", min(seconds, 25))  # members chatting while it goes
+            # Members chatting while it goes, the bare bot loaded in turn as before.
+            during = await interleaved(bots, "/help", min(seconds, 25))
+            busy = during["coprod-bot"]
             say(f"/help, during delivery: {summary(busy)}")
+            say(f"/help, bare bot meanwhile: {summary(during['bare bot'])}  [interleaved, {load_average()}]")
             while await sent_count(db) < 2 * RECIPIENTS:
                 await asyncio.sleep(0.2)
             await db.dispose()
         finally:
-            await bot.stop()
-        say(f"emulator refusals after both deliveries: {list(emulator.rejections)}")
-
-        environment = {**os.environ, "TOKEN": TOKEN, "BASE_URL": emulator.base_url}
-        bare = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE_BOT, env=environment,
-                                                    stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.DEVNULL)
-        assert bare.stdout is not None
-        await asyncio.wait_for(bare.stdout.readline(), 30)
-        try:
-            await load(emulator, "/help", 2)
-            bare_help = await load(emulator, "/help", seconds)
-            say(f"/help, bare bot:        {summary(bare_help)}")
-            bare_balance = await load(emulator, "/balance", seconds)
-            say(f"/balance, bare bot:     {summary(bare_balance)}")
-        finally:
             bare.terminate()
             await bare.wait()
+            await bot.stop()
+        say(f"emulator refusals after both deliveries: {list(emulator.rejections)}")
         # The same emulator: its update ids go on from those the inbox has seen.
         statements = await count_statements(emulator, url)
     finally:
         await emulator.stop()
+        await floor.stop()
     cpu = await dispatcher_cpu(url, recipients)
 
     say(f"dispatcher CPU per message (claim, pace, record; stand-in sender): {cpu * 1e6:.0f} µs")
@@ -262,5 +286,5 @@ async def main(seconds: float) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=15.0, help="length of each interactive run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each interactive run, per bot")
     asyncio.run(main(parser.parse_args().seconds))

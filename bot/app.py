@@ -19,6 +19,7 @@ from bot.delivery.worker import ScheduledJob, Worker
 from bot.i18n import LANGUAGES, translator
 from bot.metrics import Metrics
 from bot.services.container import Services
+from bot.services.inbox import marks_committed
 from bot.tolerant_bot import TolerantBot
 from bot.update_processor import ChatOrderedProcessor
 
@@ -46,8 +47,9 @@ class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
         services: Services = self.bot_data["services"]
         # The update's look-ups (member, dialogue, what the handler reads) share one
         # read-only transaction (bot/db/session.py).
-        async with services.db.reads_together():
-            await super().process_update(update)
+        with marks_committed() as marked:
+            async with services.db.reads_together():
+                await super().process_update(update)
         bot = self.bot
         if isinstance(update, Update) and isinstance(bot, TolerantBot) and bot.inbox is not None \
                 and update.update_id in bot.claimed:
@@ -56,7 +58,7 @@ class InboxApplication(Application[Any, Any, Any, Any, Any, Any]):
                 await bot.inbox.hand_back(update.update_id, after=timedelta(seconds=deferred))
                 log.warning("update %s handed back to the inbox: Telegram held its answer back; "
                             "it is handled again in %.0f s", update.update_id, deferred)
-            else:
+            elif update.update_id not in marked:  # a dialogue step's transaction marked it already
                 await bot.inbox.mark_handled(update.update_id)
             bot.handled(update.update_id)
 

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(config_path, require_file=config_given)
         configure_logging(config.logging, verbose=getattr(args, "verbose", False), secrets=secrets_of(config))
-        code: int = asyncio.run(args.action(config, args))
+        code: int = _profiled(lambda: asyncio.run(args.action(config, args)))
         return code
     except (ConfigError, DatabaseUrlError) as error:
         print(f"coprod-bot: {error}", file=sys.stderr)
@@ -53,6 +54,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+
+
+def _profiled(run: Callable[[], int]) -> int:
+    """With COPROD_PROFILE=<file>, the whole command under cProfile, its statistics
+    written to that file when it ends (`python -m pstats <file>`): how bench/ finds
+    where an update's time goes in the real process."""
+    target = os.environ.get("COPROD_PROFILE")
+    if not target:
+        return run()
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(run)
+    finally:
+        profile.dump_stats(target)
 
 
 class DatabaseUnavailable(Exception):

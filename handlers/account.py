@@ -50,10 +50,11 @@ async def show_help(turn: Turn, args: list[str]) -> None:
         await turn.reply(_.gettext("This bot runs the neighbourhood timebank: give an hour, earn a time "
                                    "credit. Send /start to register."))
         return
-    await refresh_command_menu(turn.context.bot, turn.chat_id, turn.member, turn.t)
     lines = help_lines(turn.t, turn.member)
     await send_main_menu(turn, _.gettext("<b>What you can do</b>") + "\n" + "\n".join(lines)
                          + "\n\n" + _.gettext("Or use the buttons below."))
+    # After the answer: the member waits for the help, not for their menu.
+    await refresh_command_menu(turn.context, turn.chat_id, turn.member, turn.t)
 
 
 @router.command("menu")
@@ -96,7 +97,7 @@ async def chose_language(turn: MemberTurn, data: ChooseLanguage) -> None:
     if member is not None:
         turn.member = member
     await turn.answer()
-    await refresh_command_menu(turn.context.bot, turn.chat_id, turn.member, turn.t)
+    await refresh_command_menu(turn.context, turn.chat_id, turn.member, turn.t)
     await send_main_menu(turn, turn.t.gettext("I'll speak English with you from now on."))
 
 

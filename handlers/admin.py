@@ -100,5 +100,5 @@ async def confirmed(turn: MemberTurn, data: ConfirmGrant) -> None:
     if outcome in (GrantOutcome.GRANTED, GrantOutcome.REVOKED):
         target = await turn.services.members.by_telegram_id(pending["telegram_user_id"])
         if target is not None:  # their command menu now shows (or hides) the role's commands
-            await refresh_command_menu(turn.context.bot, pending["telegram_user_id"], target,
+            await refresh_command_menu(turn.context, pending["telegram_user_id"], target,
                                        translator(target.language, turn.services.config.tz))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
+from telegram.ext import CallbackContext
 
 from bot.db.models import Role
 from bot.i18n import N_, Msgid, Translator
@@ -70,10 +73,33 @@ def help_lines(t: Translator, member: MemberView | None) -> list[str]:
     return [f"/{item.command} – {t.gettext(item.description)}" for item in COMMAND_HELP if _visible(item, member)]
 
 
-async def refresh_command_menu(bot: Bot, chat_id: int, member: MemberView, t: Translator) -> None:
+# What this process last set as each chat's menu, and when: /help refreshes the menu on
+# every call (a role granted by another process shows up there), and without this each
+# /help made a second Telegram request before its answer. Trusted for MENU_KEPT_S, so a
+# menu another replica set differently is put right within that time.
+MENU_KEPT_S = 3600.0
+MENUS_KEPT = 10_000
+SHOWN_KEY = "command_menus"
+
+
+async def refresh_command_menu(context: CallbackContext[Any, Any, Any, Any], chat_id: int, member: MemberView,
+                               t: Translator) -> None:
     """Per chat, so a Welsh speaker whose phone is in English still sees Welsh, and a
-    coordinator sees the coordinators' commands."""
+    coordinator sees the coordinators' commands. Sent only when it differs from what
+    this process last set for the chat (see MENU_KEPT_S)."""
+    commands = commands_for(t, member)
+    wanted = tuple((command.command, command.description) for command in commands)
+    shown: dict[int, tuple[float, tuple[tuple[str, str], ...]]] = context.bot_data.setdefault(SHOWN_KEY, {})
+    now = time.monotonic()
+    last = shown.get(chat_id)
+    if last is not None and last[1] == wanted and now - last[0] < MENU_KEPT_S:
+        return
     try:
-        await bot.set_my_commands(commands_for(t, member), scope=BotCommandScopeChat(chat_id))
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except TelegramError as error:  # the menu is a convenience: never fail the member's action for it
         log.info("could not set the command menu for chat %s: %s", chat_id, error)
+        return
+    shown.pop(chat_id, None)
+    shown[chat_id] = (now, wanted)  # newest last: the oldest go first when there are too many
+    while len(shown) > MENUS_KEPT:
+        del shown[next(iter(shown))]

@@ -152,7 +152,7 @@ async def chose_neighbourhood(turn: Turn, button_data: RegistrationNeighbourhood
     _ = turn.t
     await turn.show(_.gettext("You're registered, {name}! Welcome to the timebank.", name=member.display_name))
     turn.edit_in_place = False  # what follows comes as new messages below the welcome
-    await refresh_command_menu(turn.context.bot, turn.chat_id, member, turn.t)
+    await refresh_command_menu(turn.context, turn.chat_id, member, turn.t)
     if not await open_deep_link(turn, data.get("payload")):
         await send_main_menu(turn, _.gettext("Here is what you can do. Every hour you give earns one time "
                                              "credit to spend at leisure centres, pools and community "

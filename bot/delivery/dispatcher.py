@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from bot.background import cancel_and_wait
 from bot.delivery.outcomes import Outcome, Result, Sender
-from bot.delivery.pacing import Pacer, Sent
+from bot.delivery.pacing import BULK_SEND, Pacer, Sent
 from bot.services.outbox import Claimed, Delivered, Failed, OutboxService, Report
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,7 @@ class Dispatcher:
         self._hand.sort(key=_order)
 
     async def _send_one(self, row: Claimed, sent: Sent) -> None:
+        BULK_SEND.set(sent)  # this task's own context: the bulk lane notes the answer (lanes.py)
         try:
             try:
                 outcome = await self.send(row)

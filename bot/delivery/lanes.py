@@ -26,7 +26,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.db.session import end_shared_read
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import BULK_SEND, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,12 @@ class TwoLanes(BaseRateLimiter[dict[str, str]]):
         rate_limit_args: dict[str, str] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if rate_limit_args is not None and rate_limit_args.get("lane") == BULK["lane"]:
-            return await callback(*args, **kwargs)
+            bulk = BULK_SEND.get()
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                if bulk is not None:
+                    self.pacer.finished(bulk, self.monotonic())
         # Never a database transaction open while waiting for Telegram: the update's
         # shared read ends here, and a read after the answer begins afresh.
         await end_shared_read()

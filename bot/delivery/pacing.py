@@ -22,6 +22,7 @@ loses only the requests' own latency, not a fixed margin.
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import math
 from collections import deque
@@ -72,6 +73,14 @@ class Sent:
     at: float
     interactive: bool = False
     in_flight: bool = field(default=True)
+
+
+# The bulk send the current task is making (set by the dispatcher, read by the bulk lane
+# in lanes.py): its answer is noted the moment the HTTP call returns, not after
+# python-telegram-bot has built its objects and the dispatcher's task has woken. A send
+# counts as in flight until then, and the bulk rate is about ceiling / (1 s + latency),
+# so every millisecond of latency noted here is pace lost.
+BULK_SEND: contextvars.ContextVar[Sent | None] = contextvars.ContextVar("bulk_send", default=None)
 
 
 class Pacer:

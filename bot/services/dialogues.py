@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.models import Dialogue
 from bot.db.session import Database, rows_changed
-from bot.services.inbox import mark_handled_in
+from bot.services.inbox import mark_handled_in, note_committed
 
 # A dialogue left this long is forgotten: nobody expects "what is your name?" to still
 # be waiting a month later.
@@ -91,7 +91,9 @@ class DialogueService:
             written = await self._write(session, chat_id, state, expected_version)
             if handled_update is not None:
                 await mark_handled_in(session, handled_update)
-            return written
+        if handled_update is not None:
+            note_committed(handled_update)
+        return written
 
     async def _write(self, session: AsyncSession, chat_id: int, state: DialogueState,
                      expected_version: int | None) -> DialogueState:
@@ -122,13 +124,15 @@ class DialogueService:
             if handled_update is not None:
                 await mark_handled_in(session, handled_update)
             row = await session.get(Dialogue, chat_id)
-            if row is None:
-                return False
-            if expected_version is not None and row.version != expected_version:
-                raise DialogueMoved(chat_id)
-            active = not row.step.startswith(DONE_PREFIX)
-            await session.execute(delete(Dialogue).where(Dialogue.chat_id == chat_id))
-            return active
+            active = False
+            if row is not None:
+                if expected_version is not None and row.version != expected_version:
+                    raise DialogueMoved(chat_id)
+                active = not row.step.startswith(DONE_PREFIX)
+                await session.execute(delete(Dialogue).where(Dialogue.chat_id == chat_id))
+        if handled_update is not None:
+            note_committed(handled_update)
+        return active
 
     async def purge_stale(self) -> int:
         async with self.db.transaction() as session:

@@ -17,8 +17,10 @@ died. This service knows nothing of Telegram: it stores and hands back JSON.
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -223,6 +225,30 @@ class InboxService:
             rows = (await session.execute(
                 select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))).all()
         return {status: 0 for status in InboxStatus} | {InboxStatus(status): count for status, count in rows}
+
+
+# Update ids a dialogue step marked handled in its own committed transaction, while the
+# update's handling is under way (`marks_committed`): the separate mark afterwards would
+# be a second write transaction (SQLite's write lock) that changes nothing.
+_COMMITTED: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar("inbox_marked", default=None)
+
+
+@contextmanager
+def marks_committed() -> Iterator[set[int]]:
+    """Around one update's handling: collects the ids `note_committed` reports in it."""
+    marked: set[int] = set()
+    token = _COMMITTED.set(marked)
+    try:
+        yield marked
+    finally:
+        _COMMITTED.reset(token)
+
+
+def note_committed(update_id: int) -> None:
+    """The transaction that ran `mark_handled_in` for `update_id` has committed."""
+    marked = _COMMITTED.get()
+    if marked is not None:
+        marked.add(update_id)
 
 
 async def mark_handled_in(session: AsyncSession, update_id: int, *, now: datetime | None = None) -> None:
