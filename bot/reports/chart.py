@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.i18n import Translator
 from bot.reports.numbers import share
 from bot.services.summary.model import Label, Summary
 
 
 def summary_png(t: Translator, summary: Summary) -> bytes:
+    # Imported here, not at the top: matplotlib (and numpy) cost every bot process about
+    # 1.5 s of start-up and tens of MB for a chart drawn once a week (bench/bench_startup.py).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     weeks = [str(week.week.week) for week in summary.trend]
     positions = list(range(len(weeks)))
     figure = Figure(figsize=(8, 9), dpi=100, layout="constrained")

@@ -9,10 +9,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot.i18n import Translator
 from bot.reports.numbers import average, share
 from bot.reports.text import fill_rate, no_show_rate, substitution
@@ -133,6 +129,11 @@ def summary_csv(t: Translator, summary: Summary) -> bytes:
 
 
 def summary_xlsx(t: Translator, summary: Summary) -> bytes:
+    # Imported here: openpyxl costs every process's start-up for a file made once a week.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     first = True
     for table in summary_tables(t, summary):
