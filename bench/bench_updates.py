@@ -23,7 +23,12 @@ updates/s, make answers wait for room in the second (Telegram's limit, not handl
 so coprod-bot runs with the paid-broadcast ceiling ([delivery] allow_paid_broadcast,
 1,000/s) and both emulators allow that much. Its pacer still counts every answer.
 
-    python bench/bench_updates.py [--seconds 20] [--burst 4]
+Then (issue 13 (e)) the same on PostgreSQL with two webhook replicas (`coprod-bot serve`,
+the emulator spreading its posts over both), when COPROD_BENCH_DATABASE_URL (or
+COPROD_TEST_DATABASE_URL) names a PostgreSQL database, which the bench empties; else
+skipped with the reason printed. The floor is the same bare bot (SQLite).
+
+    python bench/bench_updates.py [--seconds 20] [--burst 4] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_delivery import TOKEN, load_average, pct  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from bot.config import parse_config  # noqa: E402
 from bot.db.models import Role, TimeEntry, TimeEntryStatus  # noqa: E402
@@ -282,16 +287,49 @@ async def start_bare(emulator: TelegramEmulator, directory: Path) -> asyncio.sub
     return bare
 
 
-async def main(seconds: float, burst: float) -> None:
-    def say(line: str) -> None:
-        print(line, flush=True)
+Launch = Callable[[TelegramEmulator, str, Path], Awaitable[list[BotProcess]]]
 
-    say(f"start: {load_average()}")
-    directory = Path(tempfile.mkdtemp(prefix="bench-updates-"))
-    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+
+async def polling_bot(emulator: TelegramEmulator, url: str, directory: Path) -> list[BotProcess]:
+    """SQLite: one `coprod-bot run` (ingress and worker)."""
+    bot = BotProcess(directory, emulator, url, write_config(directory, allow_paid_broadcast=True))
+    await bot.start()
+    return [bot]
+
+
+async def webhook_replicas(emulator: TelegramEmulator, url: str, directory: Path) -> list[BotProcess]:
+    """PostgreSQL: two `coprod-bot serve` replicas, the emulator spreading the webhook's
+    posts over both as a load balancer would."""
+    from tests.delivery.test_webhook_replicas import PUBLIC_URL, Replica
+
+    config = write_config(directory, allow_paid_broadcast=True)
+    config.write_text(config.read_text() + f'\n[webhook]\nurl = "{PUBLIC_URL}"\nreplicas = 2\n')
+    replicas = [Replica(directory, emulator, url, config) for _ in range(2)]
+    for replica in replicas:
+        await replica.start()
+    emulator.spread_webhook([replica.url + "/telegram" for replica in replicas])
+    deadline = time.monotonic() + 30
+    while not emulator.webhook.active:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the leader did not register the webhook within 30 s")
+        await asyncio.sleep(0.1)
+    return list(replicas)
+
+
+async def empty_postgres(url: str) -> None:
+    """The bench's own database, emptied: every table is made afresh by the migrations."""
+    database = Database.from_url(url)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await database.dispose()
+
+
+async def measure(label: str, url: str, directory: Path, launch: Launch, seconds: float, burst: float,
+                  say: Callable[[str], None]) -> None:
+    directory.mkdir(exist_ok=True)
     shifts = await seed(url)
     db = Database.from_url(url)
-
     taken: set[int] = set()
 
     async def pending() -> int | None:
@@ -311,9 +349,9 @@ async def main(seconds: float, burst: float) -> None:
         await each.start()
     bots = {"coprod-bot": members_of(emulator, shifts, floor=False, pending=pending),
             "bare bot": members_of(floor, shifts, floor=True, pending=pending)}
-    bot = BotProcess(directory, emulator, url, write_config(directory, allow_paid_broadcast=True))
+    processes: list[BotProcess] = []
     try:
-        await bot.start()
+        processes = await launch(emulator, url, directory)
         bare = await start_bare(floor, directory)
         try:
             found: dict[str, list[tuple[str, float]]] = {name: [] for name in bots}
@@ -324,19 +362,20 @@ async def main(seconds: float, burst: float) -> None:
             for round_ in range(max(1, round(seconds / ROUND_S))):
                 for name in names if round_ % 2 == 0 else reversed(names):
                     found[name] += await paced(bots[name], ROUND_S, RATE)
-            say(f"at {RATE:.0f} updates/s, interleaved  [{load_average()}]")
+            say(f"{label}: at {RATE:.0f} updates/s, interleaved  [{load_average()}]")
             for name in names:
                 for kind in (READ, WRITE):
                     say(f"  {name} {kind}s: {ms(figures(found[name], kind))}")
             for round_ in range(4):
                 for name in names if round_ % 2 == 0 else reversed(names):
                     rates[name].append(await flat_out(bots[name], burst / 4))
-            say(f"flat out, interleaved: coprod-bot {statistics.mean(rates['coprod-bot']):.0f} updates/s, "
+            say(f"{label}: flat out, interleaved: coprod-bot {statistics.mean(rates['coprod-bot']):.0f} updates/s, "
                 f"bare bot {statistics.mean(rates['bare bot']):.0f} updates/s  [{load_average()}]")
         finally:
             bare.terminate()
             await bare.wait()
-            await bot.stop()
+            for process in processes:
+                await process.stop()
     finally:
         await emulator.stop()
         await floor.stop()
@@ -344,11 +383,30 @@ async def main(seconds: float, burst: float) -> None:
     ours, bare_found = found["coprod-bot"], found["bare bot"]
     for kind, bound in ((WRITE, 1.5), (READ, 3.0)):
         ratio = statistics.median(figures(ours, kind)) / statistics.median(figures(bare_found, kind))
-        say(f"{kind} path median / bare bot: {ratio:.2f} (target <= {bound})")
-    say(f"p99 at {RATE:.0f} updates/s, ms: {pct(figures(ours), .99) * 1000:.1f} (target <= 20) "
+        say(f"{label}: {kind} path median / bare bot: {ratio:.2f} (target <= {bound})")
+    say(f"{label}: p99 at {RATE:.0f} updates/s, ms: {pct(figures(ours), .99) * 1000:.1f} (target <= 20) "
         f"(bare bot {pct(figures(bare_found), .99) * 1000:.1f})")
-    say(f"headroom, updates/s: {statistics.mean(rates['coprod-bot']):.0f} (target >= 300) "
+    say(f"{label}: headroom, updates/s: {statistics.mean(rates['coprod-bot']):.0f} (target >= 300) "
         f"(bare bot {statistics.mean(rates['bare bot']):.0f}, {os.cpu_count()} cores)")
+
+
+async def main(seconds: float, burst: float, postgres: bool) -> None:
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(f"start: {load_average()}")
+    directory = Path(tempfile.mkdtemp(prefix="bench-updates-"))
+    await measure("SQLite, one process", f"sqlite+aiosqlite:///{directory / 'bench.db'}", directory, polling_bot,
+                  seconds, burst, say)
+    url = os.environ.get("COPROD_BENCH_DATABASE_URL") or os.environ.get("COPROD_TEST_DATABASE_URL")
+    if not postgres:
+        say("PostgreSQL, two webhook replicas: skipped (--no-postgres)")
+    elif not url:
+        say("PostgreSQL, two webhook replicas: skipped: set COPROD_BENCH_DATABASE_URL (or COPROD_TEST_DATABASE_URL) "
+            "to a PostgreSQL database the bench may empty")
+    else:
+        await empty_postgres(url)
+        await measure("PostgreSQL, two webhook replicas", url, directory / "pg", webhook_replicas, seconds, burst, say)
     say(f"end: {load_average()}")
 
 
@@ -356,5 +414,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="paced load per bot")
     parser.add_argument("--burst", type=float, default=4.0, help="flat-out load per bot")
+    parser.add_argument("--no-postgres", dest="postgres", action="store_false",
+                        help="SQLite only, even where a PostgreSQL URL is set")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.burst))
+    asyncio.run(main(arguments.seconds, arguments.burst, arguments.postgres))
