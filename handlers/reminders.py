@@ -26,7 +26,15 @@ from handlers.notifications import Rendered, renders
 from handlers.refusals import RefusalTable, Say
 from handlers.routing import Router
 from handlers.shift_buttons import CantCome, FindCover, OpenShift, SignUp, WillBeThere
-from handlers.shifts import LEAVING, booked_card, card_text, renders_shift_notice, see_button, shift_words, show_card
+from handlers.shifts import (
+    LEAVING,
+    booked_card,
+    card_text,
+    give_up_place,
+    renders_shift_notice,
+    see_button,
+    shift_words,
+)
 from handlers.widgets import button, keyboard
 from handlers.wording import SHIFT_CANCELLED, SHIFT_NOT_FOUND, SHIFT_STARTED
 
@@ -174,13 +182,7 @@ async def cant_come(turn: MemberTurn, data: CantCome) -> None:
                         keyboard([button(_.plain("Yes, cancel my place"), CantCome(data.shift_id, confirmed=True))],
                                  [button(_.plain("👍 No, I'll be there"), WillBeThere(data.shift_id))]))
         return
-    outcome = await turn.services.shifts.leave(turn.member.id, data.shift_id)
-    text = LEAVING.say(_, outcome)
-    if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
-        await turn.answer()
-        await show_card(turn, data.shift_id, notice=text)
-    else:
-        await turn.answer(text, alert=True)
+    await give_up_place(turn, data.shift_id)
 
 
 @router.callback(FindCover, roles={Role.COORDINATOR})

@@ -290,12 +290,17 @@ LEAVING = RefusalTable(LeaveOutcome, {
 
 @router.callback(Leave)
 async def leave(turn: MemberTurn, data: Leave) -> None:
-    _ = turn.t
-    outcome = await turn.services.shifts.leave(turn.member.id, data.shift_id)
-    text = LEAVING.say(_, outcome)
+    await give_up_place(turn, data.shift_id)
+
+
+async def give_up_place(turn: MemberTurn, shift_id: int) -> None:
+    """Give up the member's place (booked or waiting) and answer: the card under what
+    happened, or why not as an alert. From the card's button and from a reminder's."""
+    outcome = await turn.services.shifts.leave(turn.member.id, shift_id)
+    text = LEAVING.say(turn.t, outcome)
     if outcome in (LeaveOutcome.CANCELLED, LeaveOutcome.CANCELLED_LATE, LeaveOutcome.LEFT_WAITLIST):
         await turn.answer()
-        await show_card(turn, data.shift_id, notice=text)
+        await show_card(turn, shift_id, notice=text)
     else:
         await turn.answer(text, alert=True)
 
