@@ -115,6 +115,14 @@ class Turn:
                 log.info("could not edit message, sending a new one: %s", error)
         await self.reply(text, keyboard if keyboard is not None else None)
 
+    async def refuse(self, text: str) -> None:
+        """Say why not: as an alert over the pressed button (the message under it stays as
+        it was), or as a message after what was typed."""
+        if self.query is not None:
+            await self.answer(text, alert=True)
+        else:
+            await self.reply(text)
+
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Every callback query is answered exactly once, or the member's button spins."""
         if self.query is None or self.answered:

@@ -99,10 +99,7 @@ async def _ask_text(turn: MemberTurn, language: str) -> None:
                 else _.gettext("Now type it in English, or press Skip to send it in Welsh only. Each volunteer "
                                "gets it in their own language where you wrote it."))
     markup = keyboard([button(_.plain("Skip"), SkipLanguage())], [button(_.plain("Cancel"), CancelBroadcast())])
-    if turn.query is not None:
-        await turn.show(question, markup)
-    else:
-        await turn.reply(question, markup)
+    await turn.show(question, markup)
 
 
 @router.step(FLOW, "cy", roles=SENDERS, refusal=ONLY_SENDERS)
@@ -317,11 +314,7 @@ async def cancel(turn: MemberTurn, data: CancelBroadcast) -> None:
 
 
 async def _refused(turn: MemberTurn, refusal: BroadcastRefusal) -> None:
-    text = REFUSALS.say(turn.t, refusal)
-    if turn.query is not None:
-        await turn.answer(text, alert=True)
-    else:
-        await turn.reply(text)
+    await turn.refuse(REFUSALS.say(turn.t, refusal))
 
 
 # --------------------------------------------------------------------------- progress, Stop, reports

@@ -64,11 +64,7 @@ async def _admitted(turn: Turn, needs: Needs) -> bool:
         await turn.reply(turn.t.gettext("Please register first: send /start."))
         return False
     if not needs.allows(turn.member):
-        refusal = needs.refusal_text(turn.t)
-        if turn.query is not None:
-            await turn.answer(refusal, alert=True)
-        else:
-            await turn.reply(refusal)
+        await turn.refuse(needs.refusal_text(turn.t))
         return False
     return True
 

@@ -178,10 +178,7 @@ async def _confirm(turn: MemberTurn, note: str | None) -> None:
     text = "\n".join(lines)
     buttons = keyboard([button(_.gettext("Send for approval"), SendForApproval()),
                         button(_.gettext("Cancel"), CancelLog())])
-    if turn.query is not None:
-        await turn.show(text, buttons)
-    else:
-        await turn.reply(text, buttons)
+    await turn.show(text, buttons)
 
 
 @router.callback(SendForApproval, flow=FLOW, steps={"confirm"})

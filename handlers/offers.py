@@ -160,11 +160,7 @@ async def pause_offer(turn: MemberTurn, data: PauseOffer) -> None:
 
 
 async def _refused(turn: MemberTurn, refusal: OfferRefusal) -> None:
-    text = OFFER_REFUSALS.say(turn.t, refusal)
-    if turn.query is not None:
-        await turn.answer(text, alert=True)
-    else:
-        await turn.reply(text)
+    await turn.refuse(OFFER_REFUSALS.say(turn.t, refusal))
 
 
 # --------------------------------------------------------------------------- the questions
@@ -179,11 +175,7 @@ def _leave_row(turn: MemberTurn) -> list[InlineKeyboardButton]:
 
 
 async def _ask(turn: MemberTurn, text: str, *rows: Sequence[InlineKeyboardButton]) -> None:
-    markup = keyboard(*rows, _leave_row(turn))
-    if turn.query is not None:
-        await turn.show(text, markup)
-    else:
-        await turn.reply(text, markup)
+    await turn.show(text, keyboard(*rows, _leave_row(turn)))
 
 
 def question(t: Translator, field: str) -> str:

@@ -44,11 +44,7 @@ def _cancel_row(turn: MemberTurn) -> list[InlineKeyboardButton]:
 
 async def ask(turn: MemberTurn, text: str, *rows: Sequence[InlineKeyboardButton]) -> None:
     """A question with its buttons and Cancel, in place of the pressed message if any."""
-    markup = keyboard(*rows, _cancel_row(turn))
-    if turn.query is not None:
-        await turn.show(text, markup)
-    else:
-        await turn.reply(text, markup)
+    await turn.show(text, keyboard(*rows, _cancel_row(turn)))
 
 
 async def ask_venue(turn: MemberTurn) -> None:
