@@ -242,58 +242,49 @@ async def show_interests(turn: MemberTurn, preferences: MemberPreferences, above
 # --------------------------------------------------------------------------- changes
 
 
-async def refused(turn: MemberTurn, refusal: SettingsRefusal) -> None:
-    await turn.answer(REFUSALS.say(turn.t, refusal), alert=True)
+async def changed(turn: MemberTurn, result: MemberPreferences | SettingsRefusal) -> MemberPreferences | None:
+    """The press answered: the preferences as the change left them, or None when it was
+    refused (said as an alert over the button, the section left as it was)."""
+    if isinstance(result, SettingsRefusal):
+        await turn.answer(REFUSALS.say(turn.t, result), alert=True)
+        return None
+    await turn.answer()
+    return result
 
 
 @router.callback(ToggleReminder)
 async def toggle_reminder(turn: MemberTurn, data: ToggleReminder) -> None:
     result = await turn.services.member_settings.toggle_reminder(turn.member.id, data.offset)
-    if isinstance(result, SettingsRefusal):
-        await refused(turn, result)
-        return
-    await turn.answer()
-    await show_reminders(turn, result, saved(turn.t, reminders_line(turn.t, result.reminder_offsets)))
+    if (preferences := await changed(turn, result)) is not None:
+        await show_reminders(turn, preferences, saved(turn.t, reminders_line(turn.t, preferences.reminder_offsets)))
 
 
 @router.callback(NoReminders)
 async def no_reminders(turn: MemberTurn, data: NoReminders) -> None:
     result = await turn.services.member_settings.reminders_off(turn.member.id)
-    if isinstance(result, SettingsRefusal):
-        await refused(turn, result)
-        return
-    await turn.answer()
-    await show_reminders(turn, result, saved(turn.t, reminders_line(turn.t, result.reminder_offsets)))
+    if (preferences := await changed(turn, result)) is not None:
+        await show_reminders(turn, preferences, saved(turn.t, reminders_line(turn.t, preferences.reminder_offsets)))
 
 
 @router.callback(SetQuiet)
 async def set_quiet(turn: MemberTurn, data: SetQuiet) -> None:
     result = await turn.services.member_settings.set_quiet_hours(turn.member.id, time(data.start), time(data.end))
-    if isinstance(result, SettingsRefusal):
-        await refused(turn, result)
-        return
-    await turn.answer()
-    await show_quiet(turn, result, saved(turn.t, quiet_line(turn.t, result.quiet)))
+    if (preferences := await changed(turn, result)) is not None:
+        await show_quiet(turn, preferences, saved(turn.t, quiet_line(turn.t, preferences.quiet)))
 
 
 @router.callback(SetBroadcasts)
 async def set_broadcasts(turn: MemberTurn, data: SetBroadcasts) -> None:
     result = await turn.services.member_settings.set_broadcasts(turn.member.id, data.on)
-    if isinstance(result, SettingsRefusal):
-        await refused(turn, result)
-        return
-    await turn.answer()
-    await show_home(turn, result, saved(turn.t, broadcasts_line(turn.t, result.broadcasts)))
+    if (preferences := await changed(turn, result)) is not None:
+        await show_home(turn, preferences, saved(turn.t, broadcasts_line(turn.t, preferences.broadcasts)))
 
 
 @router.callback(ToggleInterest)
 async def toggle_interest(turn: MemberTurn, data: ToggleInterest) -> None:
     result = await turn.services.member_settings.toggle_interest(turn.member.id, data.activity_type_id)
-    if isinstance(result, SettingsRefusal):
-        await refused(turn, result)
-        return
-    await turn.answer()
-    await show_interests(turn, result, saved(turn.t, await interests_line(turn, result.interests)))
+    if (preferences := await changed(turn, result)) is not None:
+        await show_interests(turn, preferences, saved(turn.t, await interests_line(turn, preferences.interests)))
 
 
 @router.callback(SettingsNeighbourhood)
