@@ -45,9 +45,13 @@ class Movement:
         return self.counterparties[0] if len(self.counterparties) == 1 else None
 
 
-async def statement(session: AsyncSession, account_id: int, *, limit: int | None = None) -> list[Movement]:
-    """The account's movements, newest first."""
-    if await session.scalar(select(Account.id).where(Account.id == account_id)) is None:
+async def statement(session: AsyncSession, account_id: int, *, limit: int | None = None,
+                    balance_now: int | None = None) -> list[Movement]:
+    """The account's movements, newest first. `balance_now`: the account's balance the
+    caller read in this transaction (so the account exists), the starting point of the
+    running balances; without it the balance is summed from every entry, which for the
+    last few movements of a long history is the whole history read again."""
+    if balance_now is None and await session.scalar(select(Account.id).where(Account.id == account_id)) is None:
         raise UnknownAccount(account_id)
     reversal = aliased(LedgerTransaction)
     query = (select(LedgerEntry.transaction_id, LedgerEntry.amount_minutes, LedgerTransaction.created_at,
@@ -60,7 +64,7 @@ async def statement(session: AsyncSession, account_id: int, *, limit: int | None
     if limit is not None:
         query = query.limit(limit)
     rows = (await session.execute(query)).all()
-    balance = await recomputed_balance(session, account_id)
+    balance = await recomputed_balance(session, account_id) if balance_now is None else balance_now
 
     parties: dict[int, list[Party]] = {}
     transaction_ids = sorted({row[0] for row in rows})

@@ -196,10 +196,14 @@ class TransferService(CreditingService):
             if await _member(session, member_id) is None:
                 return None
             account_id = await self.ledger.member_account_id(session, member_id)
+            # The cached balance, which the ledger keeps equal to the entries' sum in the
+            # transaction that posts them (audit_ledger checks), also starts the running
+            # balances: not every entry summed again for each /balance.
+            balance = await self.ledger.balance(session, account_id)
             return BalanceSummary(
-                member_id=member_id, balance_minutes=await self.ledger.balance(session, account_id),
+                member_id=member_id, balance_minutes=balance,
                 pending_minutes=await pending_minutes(session, member_id),
-                recent=tuple(await statement(session, account_id, limit=RECENT_MOVEMENTS)))
+                recent=tuple(await statement(session, account_id, limit=RECENT_MOVEMENTS, balance_now=balance)))
 
     async def statement_rows(self, member_id: int) -> list[StatementRow]:
         """Every movement of the member's account, oldest first (as a statement reads)."""
