@@ -19,7 +19,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import handlers
-from bot.i18n import LOCALES_DIR, N_, translator
+from bot.i18n import LOCALES_DIR, N_, Markup, Translator
 from handlers.refusals import TABLES, IncompleteWording, RefusalTable, Say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,15 +55,60 @@ def test_every_table_is_complete_against_its_enum(table: RefusalTable) -> None: 
     assert not set(table.wording) & set(table.excepted)
 
 
+class Recording(Translator):
+    """A translator that notes every message it is asked for, so that a wording written as
+    a function (a count, a limit) is checked message by message like a `Say`: gettext
+    falls back to the English msgid, so its output alone would pass without Welsh."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(language, LONDON)
+        self.asked: list[str | tuple[str, str]] = []
+
+    def gettext(self, message: str, **params: object) -> Markup:
+        self.asked.append(message)
+        return super().gettext(message, **params)
+
+    def plain(self, message: str, **params: object) -> str:
+        self.asked.append(message)
+        return super().plain(message, **params)
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> Markup:
+        self.asked.append((singular, plural))
+        return super().ngettext(singular, plural, n, **params)
+
+
+def translated(text: object) -> bool:
+    """A message's text in a catalogue: a string, or for a count every plural form."""
+    return bool(text) and (isinstance(text, str) or all(text))  # type: ignore[arg-type]
+
+
+def untranslated(wording: object, language: str) -> list[str]:
+    """The messages a wording says that the language's catalogue has no text for (each
+    plural form counts), or a note that it says nothing at all."""
+    messages = catalogue(language)
+    t = Recording(language)
+    said = wording(t, **params_for(wording))  # type: ignore[operator]
+    missing = [repr(asked) for asked in t.asked if not translated(messages.get(asked))]
+    if not said.strip() or not t.asked:
+        missing.append("(says nothing through the catalogue)")
+    return missing
+
+
 @pytest.mark.parametrize("language", ["cy", "en"])
 @pytest.mark.parametrize("table", TABLES, ids=table_id)
 def test_every_message_exists_in_welsh_and_english(table: RefusalTable, language: str) -> None:  # type: ignore[type-arg]
-    messages = catalogue(language)
-    t = translator(language, LONDON)
     for member, wording in table.wording.items():
-        if isinstance(wording, Say):
-            assert messages.get(wording.message), f"{table.kind.__name__}.{member.name}: no {language} text"
-        assert wording(t, **params_for(wording)).strip(), f"{table.kind.__name__}.{member.name} says nothing"
+        assert untranslated(wording, language) == [], f"{table.kind.__name__}.{member.name}: no {language} text"
+
+
+def test_a_wording_function_without_welsh_is_caught() -> None:
+    def unknown(t: Translator, **_params: object) -> str:
+        return t.ngettext("No such message, {n} time", "No such message, {n} times", 2)
+
+    assert untranslated(unknown, "cy") == ["('No such message, {n} time', 'No such message, {n} times')"]
+    assert untranslated(Say(N_("No such message at all")), "en") == ["'No such message at all'"]
+    assert untranslated(lambda t, **_params: "typed out, not translated", "en") == [
+        "(says nothing through the catalogue)"]
 
 
 def test_a_table_missing_a_member_fails_as_it_is_made() -> None:
