@@ -99,16 +99,13 @@ def _magnitude(text: str) -> Fraction | None:
     if m := _BARE_HOURS.fullmatch(text):
         return _number(m["hours"]) * 60
     if m := _COLON.fullmatch(text):
-        minutes = int(m["minutes"])
-        # "1:75" is a typo, not 2h15; refusing it avoids guessing.
-        return None if minutes >= 60 else Fraction(int(m["hours"]) * 60 + minutes)
+        return _hours_and_minutes(m)
     if m := _MINUTES.fullmatch(text):
         return _number(m["minutes"])
     if m := _HOURS.fullmatch(text):
         return _number(m["hours"]) * 60
     if m := _HOURS_MINUTES.fullmatch(text):
-        minutes = int(m["minutes"])
-        return None if minutes >= 60 else Fraction(int(m["hours"]) * 60 + minutes)
+        return _hours_and_minutes(m)
     if m := _HOURS_AND_A_HALF.fullmatch(text):
         return Fraction(int(m["hours"]) * 60 + 30)
     return None
@@ -146,3 +143,10 @@ def parse_duration(text: str, *, max_minutes: int = MAX_MINUTES_PER_DAY) -> int 
     if magnitude.denominator != 1:
         return DurationError.NOT_WHOLE_MINUTES
     return int(magnitude)
+
+
+def _hours_and_minutes(m: re.Match[str]) -> Fraction | None:
+    """Whole hours and minutes ("1:30", "1h 30m"). "1:75" is a typo, not 2h15; refusing
+    it avoids guessing."""
+    minutes = int(m["minutes"])
+    return None if minutes >= 60 else Fraction(int(m["hours"]) * 60 + minutes)

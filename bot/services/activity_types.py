@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.db.models import ActivityType, AuditEvent, Role
 from bot.db.session import Database
 from bot.services import roles
+from bot.services.reference import Named
 
 
 class FlagOutcome(enum.StrEnum):
@@ -33,16 +34,11 @@ class Flag(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class ActivityFlags:
-    id: int
-    slug: str
-    name_en: str
-    name_cy: str
+class ActivityFlags(Named):
+    """An activity type's name, with the two settings TSO staff switch in the bot."""
+
     requires_dbs: bool
     replaces_reduced_service: bool
-
-    def name(self, language: str) -> str:
-        return self.name_cy if language == "cy" else self.name_en
 
 
 class ActivityTypeService:
