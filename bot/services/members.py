@@ -85,10 +85,16 @@ class MemberService:
 
     # -- lookups -------------------------------------------------------------------
     async def by_telegram_id(self, telegram_user_id: int) -> MemberView | None:
+        """Every update's first look-up: the member and their roles in one statement."""
         async with self.db.read() as session:
-            member = await session.scalar(select(Member).where(
-                Member.telegram_user_id == telegram_user_id, Member.registered_at.is_not(None)))
-            return await self._view(session, member) if member else None
+            rows = (await session.execute(
+                select(Member, RoleGrant.role, RoleGrant.organisation_id)
+                .outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
+                .where(Member.telegram_user_id == telegram_user_id, Member.registered_at.is_not(None)))).all()
+            if not rows:
+                return None
+            grants = {(role, organisation_id) for _member, role, organisation_id in rows if role is not None}
+            return await self._view(session, rows[0][0], grants)
 
     async def by_id(self, member_id: int) -> MemberView | None:
         """A registered, not erased member."""
@@ -98,9 +104,12 @@ class MemberService:
                 return None
             return await self._view(session, member)
 
-    async def _view(self, session: AsyncSession, member: Member) -> MemberView:
+    async def _view(self, session: AsyncSession, member: Member,
+                    grants: set[tuple[Role, int | None]] | None = None) -> MemberView:
+        """`grants`: the member's roles, when the caller read them with the member."""
         assert member.registered_at is not None, "a view is only of a registered member"  # callers filter on it
-        grants = await roles.roles_of(session, member.id)
+        if grants is None:
+            grants = await roles.roles_of(session, member.id)
         # From the grants just read: every update loads a member, so the statements
         # roles.is_admin would make are saved on each.
         is_admin = roles.admin_from(grants, member.telegram_user_id, self.config.admins.telegram_user_ids)
