@@ -120,13 +120,6 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        # SQLite has one writer at a time. Left to SQLite, this process's writers wait in
-        # its busy handler, which polls with sleeps growing to 100 ms and serves nobody in
-        # order: one update's step could wait a hundred milliseconds for a lock that was
-        # free after one. So this process's writers queue here first, first come first
-        # served, each woken the moment the one before commits; the busy handler is left
-        # for other processes' writers (a CLI command, a second bot).
-        self._writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
@@ -141,31 +134,8 @@ class Database:
         """One database transaction: committed on success, rolled back on any error.
         A shared read under way ends first: what is read after this sees what it wrote."""
         await end_shared_read()
-        async with self._one_writer(), self.sessions() as session, session.begin():
+        async with self.sessions() as session, session.begin():
             yield session
-
-    @asynccontextmanager
-    async def _one_writer(self) -> AsyncIterator[None]:
-        """This process's turn to write (SQLite; see __init__). A turn not come within
-        the busy timeout goes on without it, to SQLite's own wait, as before the queue:
-        a transaction that waits for another of this process's could otherwise wait for
-        ever instead of failing."""
-        writers = self._writers
-        if writers is None:
-            yield
-            return
-        held = False
-        try:
-            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
-                await writers.acquire()
-                held = True
-        except TimeoutError:
-            pass
-        try:
-            yield
-        finally:
-            if held:
-                writers.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
