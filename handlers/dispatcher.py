@@ -8,9 +8,9 @@ message), then the roles (refused at once, nothing asked, nothing changed). Ever
 callback query is answered exactly once: by the handler, by a refusal here, or after
 the handler returns.
 
-Group 0 holds the commands, buttons, dialogue text, then the catch-alls that make sure no
-message goes unanswered. Errors go to one handler that answers in the member's language
-and never shows a traceback.
+Group 0 holds edited messages (answered, never read as answers), the commands, buttons,
+dialogue text, then the catch-alls that make sure no message goes unanswered. Errors go
+to one handler that answers in the member's language and never shows a traceback.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ PRIVATE = filters.ChatType.PRIVATE
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], registry: Registry) -> None:
     application.bot_data["registry"] = registry
+    # First: python-telegram-bot hands edited messages to message and command handlers
+    # too, where an edit would be read as a new answer (or, as before, get no answer).
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited_message))
     for route in registry.commands.values():
         application.add_handler(CommandHandler(route.name, _command_runner(route), filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(on_button))
@@ -180,6 +183,14 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await turn.commit_dialogue()
         return
     await _only_text(turn)
+
+
+async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edit changes nothing already done: the member may think it did, so say so."""
+    turn = await build_turn(update, context)
+    if turn is not None:
+        await turn.reply(turn.t.gettext("I only read new messages, not edits. "
+                                        "Please send it again as a new message."))
 
 
 async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -170,7 +170,8 @@ async def _retimed(turn: MemberTurn, starts_at: datetime, ends_at: datetime) -> 
 edited_end, edited_times = times_steps(_retimed)
 router.step(EDIT_FLOW, "end", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_end)
 router.step(EDIT_FLOW, "times", roles=COORDINATORS, refusal=NOT_THEIRS)(edited_times)
-for _question in ("venue", "capacity", "description_en", "description_cy", "date", "end", "times"):
+# Not "date": a typed day never ends the edit (with both times it is saved at "times").
+for _question in ("venue", "capacity", "description_en", "description_cy", "end", "times"):
     router.step(EDIT_FLOW, done_step(_question), roles=COORDINATORS, refusal=NOT_THEIRS)(typed_again)
 
 

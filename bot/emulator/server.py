@@ -188,6 +188,19 @@ class TelegramEmulator:
         """Drop the recorded rejections of one method (for tests where they are expected)."""
         self._rejections[:] = [entry for entry in self._rejections if entry[0] != method]
 
+    def channel_post(self, chat_id: int, text: str, *, title: str = "Splott news") -> int:
+        """A post in a channel the bot administers (no sender: channels post as themselves)."""
+        if chat_id >= 0:
+            raise ValueError("channel chat ids are negative")
+        post = {
+            "message_id": self.new_message_id(chat_id),
+            "chat": {"id": chat_id, "type": "channel", "title": title},
+            "sender_chat": {"id": chat_id, "type": "channel", "title": title},
+            "date": int(time.time()),
+            "text": text,
+        }
+        return self.enqueue_update({"channel_post": post})
+
     def enqueue_update(self, payload: dict[str, Any]) -> int:
         """Queue a raw update (without ``update_id``); returns its update_id."""
         return self.updates.enqueue(payload)

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 _COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>@])")
 
 
+def _command_entities(text: str) -> dict[str, Any]:
+    """The bot_command entities Telegram marks in ``text`` ({} when there are none)."""
+    commands = [
+        {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
+        for m in _COMMAND.finditer(text)
+    ]
+    return {"entities": commands} if commands else {}
+
+
 class EmulatedUser:
     def __init__(
         self,
@@ -69,6 +78,68 @@ class EmulatedUser:
     # -- acting as the user --------------------------------------------------------
     async def send_text(self, text: str) -> int:
         """Send ``text`` to the bot; returns the update_id of the Message update."""
+        return self._send({"text": text, **_command_entities(text)})
+
+    async def send_sticker(self, emoji: str = "👍") -> int:
+        """A sticker (what most people send instead of words)."""
+        number = next(self._emu._file_ids)
+        return self._send({"sticker": {
+            "file_id": f"EMUSTICKER{number:06d}", "file_unique_id": f"emusticker{number:06d}",
+            "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False,
+            "emoji": emoji}})
+
+    async def send_photo(self, caption: str | None = None) -> int:
+        """A photo from the user's camera roll, with an optional caption."""
+        number = next(self._emu._file_ids)
+        content: dict[str, Any] = {"photo": [{
+            "file_id": f"EMUUSERPHOTO{number:06d}", "file_unique_id": f"emuuserphoto{number:06d}",
+            "width": 90, "height": 90}]}
+        if caption is not None:
+            content["caption"] = caption
+        return self._send(content)
+
+    async def send_contact(self, phone_number: str = "+447700900123", first_name: str = "Alys",
+                           user_id: int | None = None) -> int:
+        """A shared contact card (someone else's, or with ``user_id``, a Telegram user's)."""
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if user_id is not None:
+            contact["user_id"] = user_id
+        return self._send({"contact": contact})
+
+    async def send_location(self, latitude: float, longitude: float) -> int:
+        """A location pin."""
+        return self._send({"location": {"latitude": latitude, "longitude": longitude}})
+
+    async def edit_message(self, message_id: int, text: str) -> int:
+        """Edit one of the user's own earlier text messages: Telegram sends edited_message."""
+        original = self._user_messages.get(message_id)
+        if original is None or "text" not in original:
+            raise KeyError(f"the user sent no text message {message_id} in chat {self.chat_id}")
+        edited = {**original, "text": text, "edit_date": int(time.time()), **_command_entities(text)}
+        if "entities" not in _command_entities(text):
+            edited.pop("entities", None)
+        self._user_messages[message_id] = edited
+        return self._emu.enqueue_update({"edited_message": edited})
+
+    async def send_in_group(self, chat_id: int, text: str, *, title: str = "Splott volunteers",
+                            supergroup: bool = True) -> int:
+        """A message this user writes in a group the bot is in (``chat_id`` negative).
+        The emulator has no group membership: what the bot sends back to ``chat_id`` is
+        accepted only if a test made that chat known (``emulator.user(chat_id)``)."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        message = {
+            "message_id": self._emu.new_message_id(chat_id),
+            "from": self.as_user(),
+            "chat": {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title},
+            "date": int(time.time()),
+            "text": text,
+            **_command_entities(text),
+        }
+        return self._emu.enqueue_update({"message": message})
+
+    def _send(self, content: dict[str, Any]) -> int:
+        """A new message of this user in the private chat, with ``content`` (text, sticker...)."""
         if self.blocked:
             # In Telegram a blocked bot can only be written to after "Restart".
             self.unblock()
@@ -78,14 +149,8 @@ class EmulatedUser:
             "from": self.as_user(),
             "chat": self.as_chat(),
             "date": int(time.time()),
-            "text": text,
+            **content,
         }
-        commands = [
-            {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
-            for m in _COMMAND.finditer(text)
-        ]
-        if commands:
-            message["entities"] = commands
         self._user_messages[message_id] = message
         return self._emu.enqueue_update({"message": message})
 

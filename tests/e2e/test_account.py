@@ -181,6 +181,7 @@ async def test_malformed_and_unexpected_updates_do_not_stop_the_bot(bot: BotUnde
                                           "is_closed": False, "is_anonymous": True, "type": "regular",
                                           "allows_multiple_answers": False}})
     await user.send_text("/help")
+    assert "not edits" in (await user.next_message()).text  # the edit is answered, never read
     assert "/log" in (await user.next_message()).text  # still answering
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -68,7 +68,7 @@ async def test_a_name_with_markup_does_not_break_the_attendance_list(bot: BotUnd
     volunteer = bot.user(5032, "Sam")
     await register(bot, volunteer, name="Sam <3 & co")
     ids = {item.slug: item.id for item in [*await _reference(bot)]}
-    start = datetime(2026, 12, 8, 10, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
     created = await bot.services.shifts.create_shifts(await member_id_of(bot, 5031), ShiftDraft(
         organisation_id=ids["splott-community"], activity_type_id=ids["community-hub"],
         neighbourhood_id=ids["splott"], venue="Hub", starts_at=start, ends_at=start + timedelta(hours=2), capacity=2))
@@ -141,3 +141,23 @@ async def test_an_unreadable_update_is_skipped_and_everyone_is_still_answered(bo
                                              "from": user.as_user()}})
     await user.send_text("/help")
     assert "/log" in (await user.next_message()).text
+
+
+async def test_an_edited_answer_is_answered_and_changes_nothing(bot: BotUnderTest) -> None:
+    # Found by tests/hostile: an edit was handed to the dialogue's text handler, which
+    # dropped it without a word, so Sam believed the edit had corrected her answer.
+    sam = bot.user(5061, "Sam")
+    await register(bot, sam)
+    await sam.send_text("/give")
+    await sam.next_message()
+    typed = await sam.send_text("7")
+    await sam.next_message()  # no member 7 (or: how much?)
+    await bot.settled()
+    before = await bot.services.dialogues.get(5061)
+    message_id = bot.emulator.updates.delivered()[-1][1]["message"]["message_id"]
+    assert bot.emulator.updates.delivered()[-1][0] == typed
+    await sam.edit_message(message_id, "/balance")
+    assert "not edits" in (await sam.next_message()).text
+    await bot.settled()
+    assert await bot.services.dialogues.get(5061) == before
+    await sam.expect_silence(0.2)
