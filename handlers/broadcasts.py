@@ -31,6 +31,7 @@ from bot.services.audience import Audience, AudienceCount
 from bot.services.broadcasts import TEXT_MAX, BroadcastContent, BroadcastRefusal, BroadcastReport, Draft
 from bot.services.container import Services
 from bot.services.outbox_payloads import OutboxKind
+from bot.services.shift_rules import telegram_length
 from handlers.base import MemberTurn, services_of
 from handlers.broadcast_buttons import (
     AttachShift,
@@ -76,6 +77,9 @@ REFUSALS = RefusalTable(BroadcastRefusal, {
     BroadcastRefusal.SHIFT_NOT_ALLOWED: Say(N_("That shift can't be attached: it isn't one of your "
                                                "organisations' upcoming shifts.")),
     BroadcastRefusal.GROUP_NOT_ALLOWED: Say(N_("The bot can't post in that neighbourhood's group for you.")),
+    BroadcastRefusal.GROUP_POST_TOO_LONG: Say(N_("The Welsh and the English together are too long for one post "
+                                                 "in the group: keep them under 3,600 characters together, "
+                                                 "or leave the group out.")),
     BroadcastRefusal.NOBODY: Say(N_("Nobody you can reach matches those choices. Change them and try again.")),
 })
 
@@ -114,7 +118,7 @@ async def typed_english(turn: MemberTurn, text: str) -> None:
 
 async def _take_text(turn: MemberTurn, language: str, text: str) -> None:
     text = text.strip()
-    if len(text) > TEXT_MAX:
+    if telegram_length(text) > TEXT_MAX:
         await turn.reply(REFUSALS.say(turn.t, BroadcastRefusal.TEXT_TOO_LONG))
         return
     await _after_text(turn, language, text)
@@ -233,6 +237,12 @@ async def toggle_dbs(turn: MemberTurn, data: ToggleDbs) -> None:
 @router.callback(ToggleGroup, roles=SENDERS, refusal=ONLY_SENDERS, flow=FLOW, steps=("audience",))
 async def toggle_group(turn: MemberTurn, data: ToggleGroup) -> None:
     group = None if turn.state.data.get("group") == data.neighbourhood_id else data.neighbourhood_id
+    if group is not None:
+        # Said when the group is chosen, not at Preview, and the group is left unchosen.
+        counted = await turn.services.broadcasts.preview(turn.member.id, draft_of({**turn.state.data, "group": group}))
+        if counted is BroadcastRefusal.GROUP_POST_TOO_LONG:
+            await _refused(turn, counted)
+            return
     await turn.set_dialogue(FLOW, "audience", **{**turn.state.data, "group": group})
     await show_audience(turn)
 

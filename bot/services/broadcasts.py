@@ -40,8 +40,12 @@ from bot.services import outbox
 from bot.services.audience import Audience, AudienceCount, AudienceQuery, Reach, count_audience, reach_of
 from bot.services.dialogue_completion import DialogueCompletion, complete, finished_outcome
 from bot.services.outbox_payloads import BroadcastGroupPost, BroadcastMessage, BroadcastProgress, OutboxKind
+from bot.services.shift_rules import telegram_length
 
-TEXT_MAX = 3000  # leaves room for the shift's card within Telegram's 4,096 characters
+# In UTF-16 units, as Telegram counts (an emoji is two): room for the shift's card within 4,096.
+TEXT_MAX = 3000
+# A group post carries both languages in one message, with the sign-up links.
+GROUP_POST_TEXT_MAX = 3600
 CONTENT_FRESH_S = 0.5  # what a recipient's message says is read again this often while it goes out
 CONTENT_FORGOTTEN_S = 600.0
 # A progress message whose author never received it is not looked at for ever.
@@ -57,6 +61,7 @@ class BroadcastRefusal(enum.StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     SHIFT_NOT_ALLOWED = "shift_not_allowed"  # not of their organisations, cancelled, or started
     GROUP_NOT_ALLOWED = "group_not_allowed"  # no group known for it, or not their neighbourhood
+    GROUP_POST_TOO_LONG = "group_post_too_long"  # the two languages together, in the group's one post
     NOBODY = "nobody"  # nobody the filters and their role allow
 
 
@@ -250,8 +255,10 @@ class BroadcastService:
         texts = (draft.text_en.strip(), draft.text_cy.strip())
         if not any(texts):
             return BroadcastRefusal.NO_TEXT
-        if any(len(text) > TEXT_MAX for text in texts):
+        if any(telegram_length(text) > TEXT_MAX for text in texts):
             return BroadcastRefusal.TEXT_TOO_LONG
+        if draft.group_neighbourhood_id is not None and sum(map(telegram_length, texts)) > GROUP_POST_TEXT_MAX:
+            return BroadcastRefusal.GROUP_POST_TOO_LONG
         if draft.shift_id is not None:
             shift = await session.get(Shift, draft.shift_id)
             if (shift is None or shift.status is not ShiftStatus.OPEN or shift.starts_at <= self.clock.now()

@@ -241,3 +241,34 @@ async def test_a_broadcast_is_also_posted_in_the_neighbourhood_s_group_in_both_l
     assert "Posted in the group." in report.text
     assert [message.text for message in group.messages] == ["📣 Ffair yfory!\n\n📣 Fair tomorrow!"]
     assert got(ceri, "Ffair yfory!") and got(sam, "Fair tomorrow!")
+
+
+async def test_what_telegram_could_not_carry_is_refused_before_it_is_sent(emulator, db, clock) -> None:  # noqa: ANN001
+    # Found by tests/hostile: 2,000 characters in each language were each within the
+    # limit, but the group's one post carrying both was 4,006 plus the links, and Telegram
+    # refused it; and the limit counted characters where Telegram counts UTF-16 units,
+    # so 1,600 emoji (3,200 units) passed and the members' copies were refused.
+    raw = copy.deepcopy(TEST_CONFIG)
+    raw["telegram"]["base_url"] = emulator.base_url
+    raw["database"] = {"url": db.engine.url.render_as_string(hide_password=False)}
+    raw["neighbourhoods"][0]["telegram_group_chat_id"] = -1001
+    from bot.config import parse_config
+
+    group = emulator.user(-1001, "Splott group")
+    async with running_bot(emulator, parse_config(raw), clock) as bot:
+        tom, *_ = await splott(bot)
+        await tom.send_text("/broadcast")
+        await tom.next_message()
+        await tom.send_text("🙂" * 1600)
+        assert "keep it under 3,000 characters" in (await tom.next_message()).text
+        await tom.send_text("Ff" * 1000)
+        await tom.next_message()
+        await tom.send_text("F" * 2000)
+        await tom.next_event()
+        query = await tom.press("Also post in the Splott group")
+        assert "too long for one post in the group" in (await tom.callback_answer(query))["text"]
+        await bot.settled()
+        assert (await bot.services.dialogues.get(8101)).data["group"] is None  # left out: the members' copies go
+        await send_it(tom)
+        await report_of(tom)
+    assert group.messages == []

@@ -84,6 +84,7 @@ class World:
         return self.bot.emulator
 
 
+SPLOTT_GROUP = -100_700  # Splott's Telegram group, where broadcasts may be posted too
 SAM_NAME = "Samwise Gamgee-Victim"
 TOM_NAME = "Tomos Elycoordinator"
 SAM_NOTE = "note only the coordinator reads 7001"
@@ -183,7 +184,11 @@ async def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     await emulator.start(host="127.0.0.1", port=0)
     url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("hostile"))
     try:
-        async with running_bot(emulator, e2e_config(emulator.base_url, url), FrozenClock(DEFAULT_NOW)) as bot:
+        config = e2e_config(emulator.base_url, url)
+        splott = config.neighbourhoods[0].model_copy(update={"telegram_group_chat_id": SPLOTT_GROUP})
+        config = config.model_copy(update={"neighbourhoods": [splott, *config.neighbourhoods[1:]]})
+        emulator.user(SPLOTT_GROUP, "Splott group")  # the emulator has no groups: a chat that stands in for one
+        async with running_bot(emulator, config, FrozenClock(DEFAULT_NOW)) as bot:
             yield await build_world(bot, errors)
     finally:
         logging.getLogger().removeHandler(errors)
